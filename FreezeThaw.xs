@@ -1,0 +1,177 @@
+/* FreezeThaw.xs - glue between Perl values and the C core in src/.
+ *
+ * Thin on purpose: options are checked and documented in
+ * lib/Sys/FreezeThaw.pm, the work is done in src/.  This file converts
+ * arrays of pids both ways and turns a core error into one croak (with
+ * errno in $!).
+ */
+#define PERL_NO_GET_CONTEXT
+#include "EXTERN.h"
+#include "perl.h"
+#include "XSUB.h"
+
+#include <stdlib.h>
+
+#include "sft_freeze.h"
+#include "sft_pidset.h"
+#include "sft_thaw.h"
+
+/* The one place a core error becomes a Perl exception. */
+static void croak_core(pTHX_ struct sft_error *e)
+{
+    char *msg = sft_error_format(e);
+    SV *sv = sv_2mortal(newSVpv(msg ? msg : "out of memory", 0));
+    int err = e->err;
+
+    free(msg);
+    sft_error_free(e);
+    SETERRNO(err, 0);
+    croak("%s", SvPV_nolen(sv));
+}
+
+/* A pid from Perl, or 0 (which the core rejects) when it lies outside
+ * 2..4194304: a plain cast would turn 4294967295 into -1, "everyone". */
+static pid_t sv_to_pid(pTHX_ SV *sv)
+{
+    IV v = SvIV(sv);
+    return sft_pid_valid((long long)v) ? (pid_t)v : 0;
+}
+
+static AV *deref_av(pTHX_ SV *ref, const char *what)
+{
+    if (!SvROK(ref) || SvTYPE(SvRV(ref)) != SVt_PVAV)
+        croak("%s is not an ARRAY reference", what);
+    return (AV *)SvRV(ref);
+}
+
+static SV *token_to_sv(pTHX_ const struct sft_token *t)
+{
+    AV *passes = newAV();
+    size_t k, i;
+
+    av_extend(passes, (SSize_t)t->npasses);
+    for (k = 0; k < t->npasses; k++) {
+        AV *pass = newAV();
+        av_extend(pass, (SSize_t)(t->pass_end[k] - sft_token_pass_start(t, k)));
+        for (i = sft_token_pass_start(t, k); i < t->pass_end[k]; i++)
+            av_push(pass, newSViv(t->pids[i]));
+        av_push(passes, newRV_noinc((SV *)pass));
+    }
+    return newRV_noinc((SV *)passes);
+}
+
+static void hv_store_nv(pTHX_ HV *hv, const char *key, NV v)
+{
+    (void)hv_store(hv, key, (I32)strlen(key), newSVnv(v), 0);
+}
+
+static void hv_store_uv(pTHX_ HV *hv, const char *key, UV v)
+{
+    (void)hv_store(hv, key, (I32)strlen(key), newSVuv(v), 0);
+}
+
+static SV *note_to_sv(pTHX_ const struct sft_note *n)
+{
+    static const char *const reasons[] = { "", "timeout", "permission denied" };
+    HV *hv = newHV();
+
+    hv_store_uv(aTHX_ hv, "pid", (UV)n->pid);
+    (void)hv_store(hv, "comm", 4, newSVpv(n->comm, 0), 0);
+    (void)hv_store(hv, "state", 5, n->state ? newSVpvn(&n->state, 1) : newSV(0), 0);
+    (void)hv_store(hv, "reason", 6,
+                   newSVpv(n->reason > 0 && n->reason <= SFT_R_EPERM ? reasons[n->reason] : "unknown", 0), 0);
+    return newRV_noinc((SV *)hv);
+}
+
+static SV *stats_to_sv(pTHX_ const struct sft_freeze_stats *s, const struct sft_error *partial)
+{
+    HV *hv = newHV();
+    AV *not_stopped = newAV();
+    size_t i;
+
+    hv_store_uv(aTHX_ hv, "processes", s->processes);
+    hv_store_uv(aTHX_ hv, "passes", s->passes);
+    hv_store_uv(aTHX_ hv, "scans", s->scans);
+    hv_store_uv(aTHX_ hv, "stat_reads", s->stat_reads);
+    hv_store_nv(aTHX_ hv, "seconds", s->seconds);
+    for (i = 0; i < partial->nnotes; i++)
+        av_push(not_stopped, note_to_sv(aTHX_ &partial->notes[i]));
+    (void)hv_store(hv, "not_stopped", 11, newRV_noinc((SV *)not_stopped), 0);
+    return newRV_noinc((SV *)hv);
+}
+
+MODULE = Sys::FreezeThaw    PACKAGE = Sys::FreezeThaw
+
+PROTOTYPES: DISABLE
+
+void
+_freeze(SV *exclude, NV timeout, int partial_ok)
+  PREINIT:
+    AV *ex;
+    SSize_t i, n;
+    pid_t *pids;
+    struct sft_freeze_opts opts;
+    struct sft_freeze_stats stats;
+    struct sft_token token;
+    struct sft_error err;
+  PPCODE:
+    ex = deref_av(aTHX_ exclude, "exclude");
+    n = av_len(ex) + 1;
+    Newxz(pids, n ? n : 1, pid_t);
+    SAVEFREEPV(pids);
+    for (i = 0; i < n; i++) {
+        SV **e = av_fetch(ex, i, 0);
+        pids[i] = e ? sv_to_pid(aTHX_ *e) : 0;
+    }
+    memset(&opts, 0, sizeof opts);
+    opts.timeout = timeout;
+    opts.partial_ok = partial_ok;
+    opts.exclude = pids;
+    opts.nexclude = (size_t)n;
+    sft_token_init(&token);
+    sft_error_init(&err);
+    if (sft_freeze(&opts, &token, &stats, &err) != 0)
+        croak_core(aTHX_ &err);
+    EXTEND(SP, 2);
+    mPUSHs(token_to_sv(aTHX_ &token));
+    mPUSHs(stats_to_sv(aTHX_ &stats, &err));
+    sft_token_free(&token);
+    sft_error_free(&err);
+
+void
+_thaw(SV *token_sv)
+  PREINIT:
+    AV *passes;
+    SSize_t k, i, npasses;
+    struct sft_token token;
+    struct sft_error err;
+  CODE:
+    passes = deref_av(aTHX_ token_sv, "token");
+    npasses = av_len(passes) + 1;
+    /* Every croak comes before the first allocation. */
+    for (k = 0; k < npasses; k++) {
+        SV **p = av_fetch(passes, k, 0);
+        (void)deref_av(aTHX_ p ? *p : &PL_sv_undef, "token pass");
+    }
+    sft_token_init(&token);
+    sft_error_init(&err);
+    for (k = 0; k < npasses; k++) {
+        AV *pass = (AV *)SvRV(*av_fetch(passes, k, 0));
+        SSize_t n = av_len(pass) + 1;
+        int failed = sft_token_new_pass(&token) != 0;
+
+        for (i = 0; !failed && i < n; i++) {
+            SV **e = av_fetch(pass, i, 0);
+            failed = sft_token_add(&token, e ? sv_to_pid(aTHX_ *e) : 0) != 0;
+        }
+        if (failed) {
+            sft_token_free(&token);
+            sft_error_set(&err, SFT_E_NOMEM, ENOMEM, "out of memory");
+            croak_core(aTHX_ &err);
+        }
+    }
+    if (sft_thaw(&token, &err) != 0) {
+        sft_token_free(&token);
+        croak_core(aTHX_ &err);
+    }
+    sft_token_free(&token);

@@ -1,0 +1,366 @@
+package Sys::FreezeThaw;
+
+use 5.010;
+use strict;
+use warnings;
+
+use Carp ();
+use Scalar::Util ();
+use XSLoader;
+
+our $VERSION = '1.00';
+XSLoader::load('Sys::FreezeThaw', $VERSION);
+
+our $PARTIAL_OK = 0;
+our $TIMEOUT    = 5;
+our @EXCLUDE    = ();
+
+use constant PID_MAX => 4194304;   # PID_MAX_LIMIT of the Linux kernel
+
+# The signals freezethaw turns into an exception while the block runs.
+my @CAUGHT = qw(INT TERM QUIT HUP PIPE ALRM USR1 USR2);
+
+# What the last freeze in this interpreter did (see last_freeze).
+my $last_report;
+
+sub _is_pid {
+    my ($v, $min) = @_;
+    return defined $v && !ref $v && $v =~ /\A[0-9]+\z/ && $v >= $min && $v <= PID_MAX;
+}
+
+# Re-raises an error of the XS layer as if croaked at the user's call,
+# keeping $! as the core set it.
+sub _rethrow {
+    my ($err) = @_;
+    my $errno = $! + 0;
+    $err =~ s/ at \S+ line \d+\.\n\z//;
+    local $Carp::CarpLevel = 1;
+    $! = $errno;
+    Carp::croak($err);
+}
+
+sub _options {
+    my ($opt) = @_;
+    my %o = (timeout => $TIMEOUT, partial_ok => $PARTIAL_OK, exclude => \@EXCLUDE);
+
+    if (defined $opt) {
+        ref $opt eq 'HASH'
+            or Carp::croak("Sys::FreezeThaw::freeze: the argument must be a HASH reference of options");
+        for my $k (sort keys %$opt) {
+            exists $o{$k}
+                or Carp::croak("Sys::FreezeThaw::freeze: unknown option '$k' (known: exclude, partial_ok, timeout)");
+            $o{$k} = $opt->{$k};
+        }
+    }
+
+    my $t = $o{timeout};
+    defined $t && !ref $t && Scalar::Util::looks_like_number($t) && $t > 0 && $t <= 86400
+        or Carp::croak("Sys::FreezeThaw::freeze: timeout must be a number of seconds above 0 and at most 86400, not "
+                       . (defined $t ? "'$t'" : 'undef'));
+
+    ref $o{exclude} eq 'ARRAY'
+        or Carp::croak("Sys::FreezeThaw::freeze: exclude must be an ARRAY reference of pids");
+    for my $pid (@{ $o{exclude} }) {
+        _is_pid($pid, 1)
+            or Carp::croak("Sys::FreezeThaw::freeze: exclude entry "
+                           . (defined $pid ? "'$pid'" : 'undef') . " is not a pid from 1 to " . PID_MAX);
+    }
+    return %o;
+}
+
+sub freeze(;$) {
+    my %o = _options(@_);
+    my ($token, $report) = eval { _freeze($o{exclude}, $o{timeout}, $o{partial_ok} ? 1 : 0) };
+    _rethrow($@) unless $token;
+    $last_report = $report;
+    return $token;
+}
+
+sub _check_token {
+    my ($token) = @_;
+    ref $token eq 'ARRAY'
+        or Carp::croak("Sys::FreezeThaw::thaw: malformed token: not an ARRAY reference");
+    for my $k (0 .. $#$token) {
+        my $pass = $token->[$k];
+        ref $pass eq 'ARRAY'
+            or Carp::croak("Sys::FreezeThaw::thaw: malformed token: pass $k is not an ARRAY reference");
+        for my $i (0 .. $#$pass) {
+            my $pid = $pass->[$i];
+            _is_pid($pid, 2)
+                or Carp::croak("Sys::FreezeThaw::thaw: malformed token: pass $k entry $i ("
+                               . (defined $pid ? "'$pid'" : 'undef')
+                               . ") is not a pid from 2 to " . PID_MAX . "; nothing was continued");
+        }
+    }
+}
+
+sub thaw($) {
+    my ($token) = @_;
+    _check_token($token);
+    eval { _thaw($token); 1 } or _rethrow($@);
+    return;
+}
+
+sub freezethaw(&) {
+    my ($code) = @_;
+    my $want = wantarray;
+    my (@ret, $ok, $err);
+
+    my $token = freeze();
+    {
+        local @SIG{@CAUGHT} = map {
+            my $name = $_;
+            sub { die "ERROR: caught SIG$name while system frozen" };
+        } @CAUGHT;
+        $ok = eval {
+            if ($want)            { @ret = $code->() }
+            elsif (defined $want) { $ret[0] = $code->() }
+            else                  { $code->() }
+            1;
+        };
+        $err = $@;
+        thaw($token);
+    }
+    die $err unless $ok;
+    return $want ? @ret : $ret[0];
+}
+
+sub last_freeze {
+    return undef unless $last_report;
+    my %copy = %$last_report;
+    $copy{not_stopped} = [ map { +{%$_} } @{ $last_report->{not_stopped} } ];
+    return \%copy;
+}
+
+1;
+
+__END__
+
+=head1 NAME
+
+Sys::FreezeThaw - stop and restart all user processes on a Linux machine
+
+=head1 SYNOPSIS
+
+  use Sys::FreezeThaw;
+
+  # Recommended: freeze, run the block, always thaw.
+  my $result = Sys::FreezeThaw::freezethaw {
+      rename "config.new", "config";   # nobody sees it half done
+      42;
+  };
+
+  # Or in two steps.
+  my $token = Sys::FreezeThaw::freeze;
+  ... do something quickly ...
+  Sys::FreezeThaw::thaw $token;
+
+  # Per call options override the package variables.
+  my $token = Sys::FreezeThaw::freeze { timeout => 2, exclude => [$helper_pid] };
+
+=head1 DESCRIPTION
+
+This module stops ("freezes") every user process on the machine but
+pid 1 and the caller, lets the caller do something while nothing else
+runs, and continues ("thaws") them again.  It is a drop-in replacement
+for the pure-Perl Sys::FreezeThaw 0.01 and 0.02 with a C core: scripts
+written for those keep working unchanged, faster and without their
+defects.
+
+Processes are stopped with C<SIGSTOP>, parents before children, and
+continued with C<SIGCONT>, children before parents.  A parent that is
+already stopped cannot see its child stop, so a shell or supervisor that
+waits for its children with C<WUNTRACED> never reports a job as stopped.
+
+A freeze returns only when every thread of every process it stopped has
+stopped, as read back from F</proc> (not only each process's main
+thread), and after a new read of F</proc> found nothing left running:
+processes forked while the freeze ran are stopped too.  If that cannot be
+reached within C<$TIMEOUT> seconds, every process that was sent a stop is
+continued again and C<freeze> dies saying which processes would not stop
+and why.
+
+Not stopped: pid 1, the caller (with all its threads), the pids in
+C<@EXCLUDE>, kernel threads, zombies, and processes that were already
+stopped (these are not in the token, so C<thaw> leaves them stopped).
+
+Linux only; F</proc> must be mounted.
+
+=head1 FUNCTIONS
+
+=over 4
+
+=item Sys::FreezeThaw::freezethaw { BLOCK }
+
+Freezes, runs BLOCK, thaws, and returns what BLOCK returned, in the
+caller's context (list, scalar or void).  If BLOCK dies, the processes
+are thawed first and the exception is rethrown.  If the freeze fails,
+BLOCK is not run and the freeze's exception propagates.
+
+While BLOCK runs, the signals INT, TERM, QUIT, HUP, PIPE, ALRM, USR1 and
+USR2 are caught: each ends BLOCK with the exception
+C<ERROR: caught SIGxxx while system frozen>, then everything is thawed
+and the exception is rethrown.  To handle one of these signals yourself,
+set C<local $SIG{...}> inside BLOCK.
+
+Keep BLOCK short and avoid anything that may wait on another process:
+writing to a terminal whose emulator is frozen, a pipe whose reader is
+frozen, name lookups through a frozen daemon, and so on.
+
+=item $token = Sys::FreezeThaw::freeze
+
+=item $token = Sys::FreezeThaw::freeze { OPTIONS }
+
+Stops every process as described above and returns a token for C<thaw>:
+an unblessed ARRAY reference of passes, each an ARRAY reference of pids,
+every pid in a later pass than its parent.  The optional HASH reference
+overrides the package variables for this call: C<timeout> (C<$TIMEOUT>),
+C<partial_ok> (C<$PARTIAL_OK>) and C<exclude> (an ARRAY reference, for
+C<@EXCLUDE>).  Any other key is an error.
+
+On failure nothing is left stopped: every process that was sent a
+C<SIGSTOP> is sent a C<SIGCONT> (not only those seen stopped: a process
+in uninterruptible sleep stops later), then C<freeze> dies (see
+L</DIAGNOSTICS>).
+
+=item Sys::FreezeThaw::thaw $token
+
+Sends C<SIGCONT> to the processes of a token, the last pass first.
+C<SIGCONT> takes effect within the C<kill> call, so when C<thaw> returns
+every process of the token runs again.  Processes that have exited since
+the freeze are passed over.
+
+The token is checked before anything is sent: it must be an ARRAY
+reference of ARRAY references of whole numbers from 2 to 4194304.
+Anything else (pid 0, -1 or 4294967295 among them, which C<kill> would
+read as "my process group" or "every process") is an error and nothing
+is continued.
+
+=item $report = Sys::FreezeThaw::last_freeze
+
+Returns a HASH reference describing the last successful C<freeze> in
+this interpreter (undef before the first): C<processes> (in the token),
+C<passes>, C<scans> (reads of F</proc>), C<stat_reads> (stat files
+read), C<seconds> (time the freeze took) and C<not_stopped>, an ARRAY
+reference of processes that C<$PARTIAL_OK> let the freeze go past, each
+a HASH reference with C<pid>, C<comm> (command name), C<state> (the
+state letter last read) and C<reason> (C<timeout> or
+C<permission denied>).  The report is a copy: changing it changes
+nothing.
+
+=back
+
+=head1 VARIABLES
+
+All can be C<local>ized; the options of C<freeze> override them for one
+call.
+
+=over 4
+
+=item $Sys::FreezeThaw::TIMEOUT
+
+The seconds a freeze may spend before it gives up (default 5).  A freeze
+of a healthy machine takes milliseconds; five seconds leave room for a
+heavily loaded machine with thousands of processes, yet bound how long a
+failing freeze holds the machine half stopped.
+
+=item $Sys::FreezeThaw::PARTIAL_OK
+
+False (the default): a process that does not stop within C<$TIMEOUT>, or
+that the caller may not signal, makes C<freeze> fail.  True, as in
+Sys::FreezeThaw 0.02: the freeze goes on without it, keeps it in the
+token (a later C<SIGCONT> to it is harmless) and lists it under
+C<not_stopped> in L</last_freeze>.  The freeze still returns within
+about C<$TIMEOUT> seconds.
+
+=item @Sys::FreezeThaw::EXCLUDE
+
+Further pids never to stop, besides pid 1 and the caller (default
+empty).  Children of an excluded process are still stopped.
+
+=back
+
+=head1 DIAGNOSTICS
+
+=over 4
+
+=item unable to stop some processes: PID PID ... (DETAILS)
+
+Some processes did not stop within C<$TIMEOUT> seconds, or could not be
+signalled.  The list after the colon names every such pid, separated by
+spaces, as in Sys::FreezeThaw 0.02.  The details in parentheses name,
+for at most 20 of them, the command name (in double quotes, with
+non-printable bytes escaped as C<\n>, C<\xHH> and so on) and the reason:
+C<timed out in state X> (X is the state letter last read from
+F</proc>: C<R> running, C<D> uninterruptible sleep, ...) or
+C<permission denied> (C<$!> is then C<EPERM>).  Everything that was
+stopped has been continued.
+
+=item cannot read /proc: REASON
+
+F</proc> is not mounted or cannot be read.  Nothing was stopped.
+
+=item malformed token: ...
+
+C<thaw> was given something that is not a token; the message says which
+part.  Nothing was continued.
+
+=item unknown option 'NAME' (known: exclude, partial_ok, timeout)
+
+=item timeout must be a number of seconds above 0 and at most 86400, not 'VALUE'
+
+=item exclude must be an ARRAY reference of pids
+
+=item exclude entry 'VALUE' is not a pid from 1 to 4194304
+
+A bad option or package variable; nothing was stopped.
+
+=item ERROR: caught SIGxxx while system frozen
+
+See L</freezethaw>.
+
+=back
+
+=head1 COMPATIBILITY
+
+With Sys::FreezeThaw 0.01 and 0.02: the same functions, prototypes,
+token and messages.  Differences: C<freezethaw> returns the block's
+value (it returned nothing) and also catches INT, TERM and QUIT; the
+token is no longer kept in a package variable (0.02 continued, at every
+later thaw, every process of every earlier freeze); process names with
+spaces or parentheses, multi-threaded processes and long chains of
+processes are handled; C<freeze> gives up after C<$TIMEOUT> seconds
+instead of a fixed number of 1 ms sleeps; C<thaw> refuses malformed
+tokens.
+
+=head1 BUGS AND LIMITATIONS
+
+A C<SIGCONT> is visible to the processes that get it: handlers run, some
+programs redraw their screens, and some blocking calls return C<EINTR>
+after a stop and continue.  Parents are sent C<SIGCHLD> when their
+children stop and continue; a parent that reads the signal's details may
+notice.
+
+pid 1 keeps running while the machine is frozen: a service manager may
+start new processes or signal services.  Processes created while the
+machine is frozen are not frozen.
+
+If the freezing process dies while processes are frozen, they stay
+stopped.
+
+=head1 SEE ALSO
+
+L<kill(2)>, L<proc(5)>, F<HACKING.md> in the distribution for how the
+code is laid out.
+
+=head1 AUTHORS
+
+The Sys::FreezeThaw developers.  The interface is Marc Lehmann's, from
+the pure-Perl Sys::FreezeThaw.
+
+=head1 LICENSE
+
+This library is free software; you can redistribute it and/or modify it
+under the same terms as Perl itself.
+
+=cut

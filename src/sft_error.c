@@ -1,0 +1,144 @@
+/* sft_error.c - the error struct and its one-line message. */
+#include "sft_error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void sft_error_init(struct sft_error *e)
+{
+    memset(e, 0, sizeof *e);
+}
+
+void sft_error_free(struct sft_error *e)
+{
+    free(e->notes);
+    sft_error_init(e);
+}
+
+int sft_error_set(struct sft_error *e, int code, int err, const char *what)
+{
+    e->code = code;
+    e->err = err;
+    e->what = what;
+    return -1;
+}
+
+void sft_error_note(struct sft_error *e, pid_t pid, const char *comm,
+                    char state, int reason, int err)
+{
+    struct sft_note *n;
+
+    if (e->nnotes == e->cap) {
+        size_t cap = e->cap ? 2 * e->cap : 16;
+        struct sft_note *v = realloc(e->notes, cap * sizeof *v);
+        if (!v) {
+            e->lost++;
+            return;
+        }
+        e->notes = v;
+        e->cap = cap;
+    }
+    n = &e->notes[e->nnotes++];
+    n->pid = pid;
+    n->state = state;
+    n->reason = reason;
+    n->err = err;
+    n->comm[0] = 0;
+    if (comm) {
+        strncpy(n->comm, comm, SFT_COMM_MAX - 1);
+        n->comm[SFT_COMM_MAX - 1] = 0;
+    }
+}
+
+void sft_escape_comm(const char *name, char *out, size_t outlen)
+{
+    size_t o = 0;
+
+    if (!outlen)
+        return;
+    for (; *name; name++) {
+        unsigned char c = (unsigned char)*name;
+        char tmp[5];
+        size_t k;
+
+        if (c == '\\' || c == '"')
+            snprintf(tmp, sizeof tmp, "\\%c", c);
+        else if (c == '\n')
+            snprintf(tmp, sizeof tmp, "\\n");
+        else if (c == '\t')
+            snprintf(tmp, sizeof tmp, "\\t");
+        else if (c < 0x20 || c >= 0x7f)
+            snprintf(tmp, sizeof tmp, "\\x%02x", c);
+        else
+            snprintf(tmp, sizeof tmp, "%c", c);
+        k = strlen(tmp);
+        if (o + k >= outlen)
+            break;
+        memcpy(out + o, tmp, k);
+        o += k;
+    }
+    out[o] = 0;
+}
+
+static const char *reason_text(const struct sft_note *n)
+{
+    switch (n->reason) {
+    case SFT_R_TIMEOUT: return "timed out";
+    case SFT_R_EPERM:   return "permission denied";
+    }
+    return "unknown reason";
+}
+
+static void format_notes(FILE *f, const struct sft_error *e)
+{
+    size_t i, shown = e->nnotes < SFT_ERROR_DETAILS ? e->nnotes : SFT_ERROR_DETAILS;
+
+    for (i = 0; i < e->nnotes; i++)
+        fprintf(f, "%s%ld", i ? " " : "", (long)e->notes[i].pid);
+    fputs(" (", f);
+    for (i = 0; i < shown; i++) {
+        const struct sft_note *n = &e->notes[i];
+        char comm[4 * SFT_COMM_MAX + 1];
+
+        sft_escape_comm(n->comm, comm, sizeof comm);
+        fprintf(f, "%s%ld \"%s\": %s", i ? "; " : "", (long)n->pid, comm,
+                reason_text(n));
+        if (n->reason == SFT_R_TIMEOUT && n->state)
+            fprintf(f, " in state %c", n->state);
+    }
+    if (e->nnotes > shown)
+        fprintf(f, "; and %zu more", e->nnotes - shown);
+    if (e->lost)
+        fprintf(f, "; %zu more not listed: out of memory", e->lost);
+    fputc(')', f);
+}
+
+char *sft_error_format(const struct sft_error *e)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+
+    if (!f)
+        return NULL;
+    switch (e->code) {
+    case SFT_OK:
+        fputs("no error", f);
+        break;
+    case SFT_E_NOTSTOPPED:
+        fputs("unable to stop some processes: ", f);
+        format_notes(f, e);
+        break;
+    default:
+        fputs(e->what ? e->what : "error", f);
+        if (e->err)
+            fprintf(f, ": %s", strerror(e->err));
+        break;
+    }
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}

@@ -1,0 +1,51 @@
+/* sft_freeze.h - stop every process that may run, parents first.
+ *
+ * The freeze reads /proc, orders what it found into passes and, pass by
+ * pass, sends SIGSTOP and waits until every THREAD of every process in the
+ * pass has stopped (the leader's state alone says nothing of the others).
+ * Then it reads /proc again, because processes forked before their parent
+ * stopped appear only now, and repeats until a scan finds nothing that
+ * runs.  All of it within one time budget.
+ *
+ * Whatever it sent a SIGSTOP to is in the token before the signal is sent,
+ * so on every failure path the core itself continues the whole token and
+ * leaves nothing stopped.
+ */
+#ifndef SFT_FREEZE_H
+#define SFT_FREEZE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include "sft_error.h"
+#include "sft_token.h"
+
+struct sft_freeze_opts {
+    double timeout;         /* seconds the whole freeze may take          */
+    int partial_ok;         /* keep going past processes that won't stop  */
+    const pid_t *exclude;   /* never stopped, besides pid 1 and the caller */
+    size_t nexclude;
+    const char *procdir;    /* NULL means "/proc"                         */
+};
+
+/* What the freeze did, for the caller's report; times in seconds. */
+struct sft_freeze_stats {
+    size_t processes;       /* processes in the token                     */
+    size_t passes;
+    size_t scans;           /* full reads of /proc                        */
+    size_t stat_reads;      /* stat files read, scans included            */
+    double seconds;         /* from start to return                       */
+};
+
+/* Freezes.  token must be empty; stats may be NULL.
+ *
+ * Returns 0 with every process of the token stopped.  With partial_ok, the
+ * processes that did not stop in time or could not be signalled are kept in
+ * the token and listed as notes in err (whose code stays SFT_OK).
+ *
+ * Returns -1 with err set (SFT_E_PROC, SFT_E_NOMEM, SFT_E_NOTSTOPPED with a
+ * note per process to blame) after continuing every process it sent a
+ * SIGSTOP to; the token is then empty. */
+int sft_freeze(const struct sft_freeze_opts *opts, struct sft_token *token,
+               struct sft_freeze_stats *stats, struct sft_error *err);
+
+#endif

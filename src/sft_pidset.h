@@ -1,0 +1,43 @@
+/* sft_pidset.h - the pid range, and a set of pids with O(1) membership.
+ *
+ * pid_t is a signed int and kill() gives 0, -1 and negative pids special
+ * meanings (the caller's group, everyone, a group), so every pid that comes
+ * from outside the core is checked with sft_pid_valid() before use.
+ */
+#ifndef SFT_PIDSET_H
+#define SFT_PIDSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define SFT_PID_MIN 2        /* pid 1 is init: never stopped            */
+#define SFT_PID_MAX 4194304  /* PID_MAX_LIMIT in include/linux/threads.h */
+
+static inline int sft_pid_valid(long long pid)
+{
+    return pid >= SFT_PID_MIN && pid <= SFT_PID_MAX;
+}
+
+/* A bitmap over 0..SFT_PID_MAX: 512 KiB of calloc()ed memory, of which
+ * only the pages that hold members are ever touched. */
+struct sft_pidset {
+    uint64_t *bits;
+};
+
+int sft_pidset_init(struct sft_pidset *s);   /* 0, or -1 (ENOMEM) */
+void sft_pidset_free(struct sft_pidset *s);
+
+static inline int sft_pidset_has(const struct sft_pidset *s, pid_t pid)
+{
+    return pid >= 0 && pid <= SFT_PID_MAX
+        && (s->bits[(size_t)pid >> 6] >> ((size_t)pid & 63) & 1);
+}
+
+static inline void sft_pidset_add(struct sft_pidset *s, pid_t pid)
+{
+    if (pid >= 0 && pid <= SFT_PID_MAX)
+        s->bits[(size_t)pid >> 6] |= (uint64_t)1 << ((size_t)pid & 63);
+}
+
+#endif

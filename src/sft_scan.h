@@ -1,0 +1,51 @@
+/* sft_scan.h - one pass over /proc: the processes that may still run.
+ *
+ * A process is taken unless it is in the skip set (pid 1, the caller, the
+ * user's exclusions, what this freeze already holds), is a kernel thread
+ * (PF_KTHREAD; not "vsize and rss are 0", which zombies share), or is
+ * halted: stopped (T/t), a zombie or dead.  A zombie leader whose other
+ * threads still run (it called pthread_exit) is NOT halted: num_threads
+ * counts its live threads, and it is taken.
+ */
+#ifndef SFT_SCAN_H
+#define SFT_SCAN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include "sft_error.h"
+#include "sft_pidset.h"
+
+struct sft_proc {
+    pid_t pid, ppid;
+    char state;                   /* as last read                     */
+    long nthreads;
+    unsigned long long starttime; /* identifies the process: see stat */
+    char comm[SFT_COMM_MAX];
+};
+
+struct sft_proclist {
+    struct sft_proc *v;
+    size_t n, cap;
+};
+
+/* What a scan passed over, for the caller's report. */
+struct sft_scan_counts {
+    size_t seen;      /* numeric entries of /proc                  */
+    size_t skipped;   /* in the skip set                           */
+    size_t kthreads;  /* kernel threads                            */
+    size_t stopped;   /* stopped or traced by someone else (T/t)   */
+    size_t zombies;   /* zombies and dead processes                */
+    size_t vanished;  /* gone between readdir and reading its stat */
+};
+
+void sft_proclist_init(struct sft_proclist *l);
+void sft_proclist_free(struct sft_proclist *l);
+
+/* Empties out and fills it with the processes of procdir (normally
+ * "/proc") that may still run.  counts may be NULL.  Returns 0, or -1 with
+ * err set: SFT_E_PROC if procdir cannot be read, SFT_E_NOMEM. */
+int sft_scan(const char *procdir, const struct sft_pidset *skip,
+             struct sft_proclist *out, struct sft_scan_counts *counts,
+             struct sft_error *err);
+
+#endif

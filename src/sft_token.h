@@ -1,0 +1,43 @@
+/* sft_token.h - the passes of a freeze: what thaw needs to undo it.
+ *
+ * A flat array of pids cut into passes.  Pass k holds pids[pass_end[k-1]]
+ * up to pids[pass_end[k] - 1]; every process comes after its parent's
+ * pass, so thaw walks the passes backwards.  The freeze appends each pass
+ * BEFORE signalling it: whatever was sent a SIGSTOP is in the token, and
+ * the failure path can continue it.
+ */
+#ifndef SFT_TOKEN_H
+#define SFT_TOKEN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct sft_token {
+    pid_t *pids;
+    size_t npids, pids_cap;
+    size_t *pass_end;
+    size_t npasses, passes_cap;
+};
+
+void sft_token_init(struct sft_token *t);
+void sft_token_free(struct sft_token *t);
+
+/* Opens a new, empty pass.  Returns 0, or -1 (ENOMEM). */
+int sft_token_new_pass(struct sft_token *t);
+
+/* Appends pid to the last pass (opening one if there is none).  Returns 0,
+ * or -1 (ENOMEM). */
+int sft_token_add(struct sft_token *t, pid_t pid);
+
+/* Takes back the pid added last (it was never signalled after all). */
+void sft_token_drop_last(struct sft_token *t);
+
+/* Drops trailing empty passes. */
+void sft_token_trim(struct sft_token *t);
+
+static inline size_t sft_token_pass_start(const struct sft_token *t, size_t k)
+{
+    return k ? t->pass_end[k - 1] : 0;
+}
+
+#endif
