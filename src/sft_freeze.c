@@ -23,6 +23,11 @@
 #define WAIT_FIRST_US 20
 #define WAIT_MAX_US 1000
 
+/* With partial_ok, once the budget is spent on processes that will not
+ * stop, each later group still gets this long: healthy processes stop in
+ * microseconds and must not be reported as stubborn for want of a look. */
+#define PARTIAL_GRACE_S 0.05
+
 enum { P_RUNNING, P_HALTED, P_GONE };
 
 struct freezer {
@@ -116,6 +121,7 @@ static int stop_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
 {
     size_t i, waiting = 0, denied = 0;
     long delay = WAIT_FIRST_US;
+    double until = f->expired ? sft_now() + PARTIAL_GRACE_S : f->deadline;
 
     for (i = 0; i < n; i++) {
         struct sft_proc *p = &procs[idx[i]];
@@ -150,12 +156,34 @@ static int stop_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
         waiting = still;
         if (!waiting)
             break;
-        if (f->expired || sft_now() >= f->deadline)
+        if (sft_now() >= until)
             return time_out(f, procs, idx, waiting);
         sft_sleep_us(delay);
         if (delay < WAIT_MAX_US)
             delay *= 2;
     }
+    return 0;
+}
+
+/* Without partial_ok, a process the caller may not signal makes the
+ * freeze fail: find them all with kill(pid, 0), which applies the same
+ * permission check as SIGSTOP, before this round stops anything, so that
+ * the error names every one of them. */
+static int refuse_unsignalable(struct freezer *f, const struct sft_proclist *found)
+{
+    size_t i, denied = 0;
+
+    if (f->partial_ok)
+        return 0;
+    for (i = 0; i < found->n; i++) {
+        const struct sft_proc *p = &found->v[i];
+        if (kill(p->pid, 0) != 0 && errno == EPERM) {
+            sft_error_note(f->err, p->pid, p->comm, p->state, SFT_R_EPERM, EPERM);
+            denied++;
+        }
+    }
+    if (denied)
+        return sft_error_set(f->err, SFT_E_NOTSTOPPED, EPERM, "unable to stop some processes");
     return 0;
 }
 
@@ -231,7 +259,9 @@ static int freeze_loop(struct freezer *f)
             }
             f->expired = 1;
         }
-        rc = stop_found(f, &found);
+        rc = refuse_unsignalable(f, &found);
+        if (rc == 0)
+            rc = stop_found(f, &found);
         if (f->expired)
             break;     /* partial_ok: one last round sent its signals */
     }

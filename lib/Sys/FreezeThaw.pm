@@ -34,7 +34,6 @@ sub _rethrow {
     my ($err) = @_;
     my $errno = $! + 0;
     $err =~ s/ at \S+ line \d+\.\n\z//;
-    local $Carp::CarpLevel = 1;
     $! = $errno;
     Carp::croak($err);
 }
@@ -271,7 +270,9 @@ that the caller may not signal, makes C<freeze> fail.  True, as in
 Sys::FreezeThaw 0.02: the freeze goes on without it, keeps it in the
 token (a later C<SIGCONT> to it is harmless) and lists it under
 C<not_stopped> in L</last_freeze>.  The freeze still returns within
-about C<$TIMEOUT> seconds.
+about C<$TIMEOUT> seconds, plus at most 50 ms for each pass stopped after
+the time ran out (healthy processes stop in microseconds; they are given
+that long so that they are not reported along with the stubborn ones).
 
 =item @Sys::FreezeThaw::EXCLUDE
 

@@ -1,0 +1,107 @@
+use strict;
+use warnings;
+use lib 't/lib';
+use FreezeThawTest;
+use Test::More;
+use POSIX ();
+use Time::HiRes qw(time);
+use Sys::FreezeThaw;
+
+# A process that never stops: a tracer swallows every SIGSTOP sent to it.
+# The tracer itself is excluded, or it would be stopped first.
+my $stubborn = spawn_workload('busy');
+my $tracer = spawn_workload('eatstop', $stubborn);
+my @others = (spawn_workload('idle'), spawn_workload({ ready => 3 }, 'tree', 1, 2, 'busy'));
+
+sub none_stopped {
+    my @s = halted_in($stubborn, @others, map { child_pids($_) } @others);
+    return !@s;
+}
+sub child_pids {
+    my ($parent) = @_;
+    return map { $_->[0] } grep { $_->[0] == $_->[1] && ppid_of($_->[0]) == $parent } thread_states();
+}
+sub ppid_of {
+    open my $fh, '<', "/proc/$_[0]/stat" or return 0;
+    return scalar(<$fh>) =~ /\) \S (\d+)/ ? $1 : 0;
+}
+
+for my $round (1 .. 5) {
+    local @Sys::FreezeThaw::EXCLUDE = ($tracer);
+    local $Sys::FreezeThaw::TIMEOUT = 0.3;
+    my $t0 = time;
+    ok(!eval { Sys::FreezeThaw::freeze(); 1 }, "round $round: freeze fails on a process that will not stop");
+    my $took = time - $t0;
+    like($@, qr/^unable to stop some processes: $stubborn \($stubborn "workload": timed out in state [RSt]\) at \Q$0\E line \d+\.$/,
+         "round $round: the message names the pid, its command and why");
+    cmp_ok($took, '<', 0.3 + 2, "round $round: gave up after about TIMEOUT");
+    cmp_ok($took, '>=', 0.3, "round $round: but not before TIMEOUT");
+    ok(wait_until(\&none_stopped, 2), "round $round: every process it had stopped runs again");
+}
+
+# freezethaw does not run the block when the freeze fails.
+{
+    local @Sys::FreezeThaw::EXCLUDE = ($tracer);
+    my $ran = 0;
+    ok(!eval { local $Sys::FreezeThaw::TIMEOUT = 0.2; Sys::FreezeThaw::freezethaw { $ran = 1 }; 1 },
+       'freezethaw dies when the freeze fails');
+    like($@, qr/^unable to stop some processes: $stubborn /, '... with the freeze\'s message');
+    ok(!$ran, '... without running the block');
+    ok(none_stopped(), '... leaving nothing stopped');
+}
+
+# PARTIAL_OK: the freeze goes on without it and says so.
+for my $how (qw(variable option)) {
+    local @Sys::FreezeThaw::EXCLUDE = ($tracer);
+    local $Sys::FreezeThaw::TIMEOUT = 0.3;
+    local $Sys::FreezeThaw::PARTIAL_OK = $how eq 'variable' ? 1 : 0;
+    my $t0 = time;
+    my $token = $how eq 'variable' ? Sys::FreezeThaw::freeze() : Sys::FreezeThaw::freeze({ partial_ok => 1 });
+    cmp_ok(time - $t0, '<', 0.3 + 2, "PARTIAL_OK ($how): returns within about TIMEOUT");
+    frozen_ok("PARTIAL_OK ($how): everything else is stopped", $stubborn, $tracer);
+    ok(grep({ $_ == $stubborn } map { @$_ } @$token), "PARTIAL_OK ($how): the stubborn process is kept in the token");
+    my $report = Sys::FreezeThaw::last_freeze();
+    is_deeply([ map { [ $_->{pid}, $_->{reason}, $_->{comm} ] } @{ $report->{not_stopped} } ],
+              [ [ $stubborn, 'timeout', 'workload' ] ],
+              "PARTIAL_OK ($how): last_freeze lists it as not stopped");
+    Sys::FreezeThaw::thaw($token);
+    thawed_ok($token, "PARTIAL_OK ($how): thawed");
+}
+
+kill_tree($tracer, $stubborn);
+
+# Permission denied: a freezer without the right to signal the others.
+SKIP: {
+    my $pid = open(my $from_child, '-|') // die "fork: $!";
+    if (!$pid) {
+        # The child drops to nobody; every other process here belongs to root.
+        POSIX::setgid(65534);
+        POSIX::setuid(65534) or do { print "cannot-setuid\n"; POSIX::_exit(0) };
+        for my $partial (0, 1) {
+            my $t = eval { Sys::FreezeThaw::freeze({ partial_ok => $partial, timeout => 2 }) };
+            my $err = $@;
+            $err =~ s/\n/\\n/g;
+            my $ns = $t ? join(',', map { "$_->{pid}:$_->{reason}" } @{ Sys::FreezeThaw::last_freeze()->{not_stopped} }) : '';
+            print "partial=$partial errno=", ($t ? 0 : $! + 0), " token=", ($t ? scalar(map { @$_ } @$t) : 'none'), " err=$err ns=$ns\n";
+            Sys::FreezeThaw::thaw($t) if $t;
+        }
+        POSIX::_exit(0);
+    }
+    my @lines = <$from_child>;
+    close $from_child;
+    skip 'cannot change to an unprivileged user in this namespace', 6 if "@lines" =~ /cannot-setuid/;
+    my ($strict) = grep { /^partial=0/ } @lines;
+    my ($partial) = grep { /^partial=1/ } @lines;
+    like($strict, qr/token=none err=unable to stop some processes: [\d ]+ \(.*permission denied/,
+         'unprivileged: freeze fails saying permission denied');
+    like($strict, qr/errno=@{[ POSIX::EPERM() ]} /, 'unprivileged: $! is EPERM');
+    my $idle = $others[0];
+    like($strict, qr/processes: (?:\d+ )*$idle[ (]/, 'unprivileged: the message names the processes');
+    like($partial, qr/^partial=1 errno=0 token=\d+ err= ns=.*\b$idle:permission denied/,
+         'unprivileged with PARTIAL_OK: goes on, keeps them, reports them');
+    ok(none_stopped(), 'unprivileged: nothing left stopped');
+    is_deeply([ halted_in($$) ], [], 'unprivileged: the caller\'s parent runs');
+}
+
+kill_tree(@others);
+done_testing;

@@ -1,0 +1,248 @@
+package FreezeThawTest;
+
+# The namespace harness.  A test file that says
+#
+#     use lib 't/lib';
+#     use FreezeThawTest;            # or: use FreezeThawTest timeout => 300;
+#
+# is re-executed, before any of its tests run, inside a private PID namespace
+# with its own /proc, as the child of a pid 1 that reaps (t/lib/pid1.pl),
+# under a hard timeout.  A freeze there reaches nothing outside.  Where no
+# namespace can be made the file is skipped with the reason, except under
+# CI=true, where that is a failure.  Inside, the harness checks that the
+# namespace is the one it made, and bails out otherwise: it never lets a
+# test freeze anywhere else.
+
+use strict;
+use warnings;
+
+use Config;
+use Exporter ();
+use Fcntl qw(:flock);
+use POSIX ();
+use Test::More ();
+
+our @ISA = ('Exporter');
+our @EXPORT = qw(
+    workload spawn_workload kill_tree thread_states
+    not_halted halted_in frozen_ok thawed_ok stopped_by_hand wait_until
+);
+
+my $NONCE_VAR = 'FREEZETHAW_TEST_NS';
+my $OUTER_VAR = 'FREEZETHAW_TEST_OUTER_NS';
+
+sub import {
+    my ($class, %opt) = @_;
+    if (!exists $ENV{$NONCE_VAR}) {
+        _enter_namespace($opt{timeout} // 180);   # does not return
+    }
+    if (!inside_own_namespace()) {
+        print "Bail out! refusing to freeze: this is not the private PID namespace "
+            . "the test harness made (see t/lib/FreezeThawTest.pm)\n";
+        exit 255;
+    }
+    $class->export_to_level(1, $class, @EXPORT);
+}
+
+# True only in a PID namespace that _enter_namespace made for this test:
+# its /proc shows this namespace (/proc/self is our in-namespace pid), the
+# namespace differs from the one the test started in, and pid 1 carries the
+# nonce the harness gave it.
+sub inside_own_namespace {
+    my $nonce = $ENV{$NONCE_VAR};
+    my $outer = $ENV{$OUTER_VAR};
+    return 0 unless defined $nonce && length $nonce && defined $outer && length $outer;
+    my $self = readlink '/proc/self';
+    return 0 unless defined $self && $self eq $$;
+    my $ns = readlink '/proc/self/ns/pid';
+    return 0 unless defined $ns && $ns ne $outer;
+    open my $fh, '<', '/proc/1/cmdline' or return 0;
+    my $cmdline = do { local $/; <$fh> } // '';
+    return index("\0$cmdline", "\0$nonce\0") >= 0 ? 1 : 0;
+}
+
+# The unshare flags that work here, or () if none do.
+sub namespace_flags {
+    return () if $ENV{FREEZETHAW_TEST_NO_NAMESPACE};
+    my @flags = qw(--pid --fork --kill-child --mount-proc);
+    unshift @flags, qw(--user --map-root-user) if $> != 0;
+    my $pid = fork;
+    return () unless defined $pid;
+    if (!$pid) {
+        open STDOUT, '>', '/dev/null';
+        open STDERR, '>', '/dev/null';
+        { no warnings 'exec'; exec 'timeout', '-k', '2', '10', 'unshare', @flags, '--', 'true'; }
+        POSIX::_exit(127);
+    }
+    waitpid $pid, 0;
+    return $? == 0 ? @flags : ();
+}
+
+sub _enter_namespace {
+    my ($seconds) = @_;
+    my @flags = namespace_flags();
+    if (!@flags) {
+        my $why = 'cannot create a private PID namespace here ('
+            . ($> ? 'unprivileged: needs user namespaces' : 'unshare --pid failed') . ')';
+        if (($ENV{CI} // '') eq 'true') {
+            print "1..1\nnot ok 1 - $why; under CI=true this fails instead of skipping\n";
+            exit 1;
+        }
+        print "1..0 # SKIP $why\n";
+        exit 0;
+    }
+    my $nonce = sprintf 'ftns-%d-%d-%08x', $$, time, int rand 0xffffffff;
+    $ENV{$NONCE_VAR} = $nonce;
+    $ENV{$OUTER_VAR} = readlink('/proc/self/ns/pid') // 'unknown';
+    $ENV{PERL5LIB} = join ':', grep { !ref } @INC;
+    { no warnings 'exec';
+      exec 'timeout', '-k', '5', $seconds, 'unshare', @flags, '--',
+           $^X, 't/lib/pid1.pl', $nonce, '--', $^X, $0, @ARGV; }
+    print "1..1\nnot ok 1 - cannot run timeout/unshare: $!\n";
+    exit 1;
+}
+
+# --- workloads -----------------------------------------------------------
+
+# Path of the workload program, compiled on first use (once per test run:
+# parallel test files share it under a lock).
+sub workload {
+    my $bin = 't/bin/workload';
+    my $src = 't/workload/workload.c';
+    mkdir 't/bin';
+    open my $lock, '>', 't/bin/.lock' or die "t/bin/.lock: $!";
+    flock $lock, LOCK_EX or die "flock: $!";
+    if (!-x $bin || -M $bin > -M $src) {
+        my $tmp = "$bin.$$.tmp";
+        system($Config{cc}, '-O1', '-pthread', '-o', $tmp, $src) == 0
+            or die "cannot compile $src with $Config{cc}\n";
+        rename $tmp, $bin or die "rename $tmp: $!";
+    }
+    close $lock;
+    return $bin;
+}
+
+# Starts the workload program with ARGS and waits until it reported ready
+# (once per process: pass { ready => N } first for trees).  Returns its pid.
+sub spawn_workload {
+    my $opt = ref $_[0] eq 'HASH' ? shift : {};
+    my $want = $opt->{ready} // 1;
+    my $bin = workload();
+    pipe my $r, my $w or die "pipe: $!";
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        close $r;
+        open STDOUT, '>&', $w or POSIX::_exit(111);
+        exec { $bin } $bin, @_ or POSIX::_exit(111);
+    }
+    close $w;
+    my ($buf, $got) = ('', 0);
+    my $deadline = time + 20;
+    while ($got < $want && time < $deadline) {
+        my $rin = '';
+        vec($rin, fileno $r, 1) = 1;
+        next unless select $rin, undef, undef, 1;
+        my $n = sysread $r, $buf, 4096, length $buf;
+        last unless $n;
+        $got = () = $buf =~ /ready\n/g;
+    }
+    close $r;
+    die "workload @_: only $got of $want processes became ready\n" if $got < $want;
+    return $pid;
+}
+
+# Kills a process and all its descendants with SIGKILL and reaps the ones
+# that are our children.
+sub kill_tree {
+    my @roots = @_;
+    my %ppid;
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        my $s = _slurp($stat) // next;
+        $ppid{$1} = $2 if $s =~ /\A(\d+) .*\) \S (\d+)/s;
+    }
+    my %victim = map { $_ => 1 } @roots;
+    my $grew = 1;
+    while ($grew) {
+        $grew = 0;
+        for my $p (keys %ppid) {
+            next if $victim{$p} || !$victim{ $ppid{$p} };
+            $victim{$p} = $grew = 1;
+        }
+    }
+    kill KILL => keys %victim;
+    waitpid $_, 0 for @roots;
+}
+
+# --- reading the kernel's view ---------------------------------------------
+
+sub _slurp {
+    open my $fh, '<', $_[0] or return undef;
+    local $/;
+    return scalar <$fh>;
+}
+
+# Every thread on the (namespace's) machine: [pid, tid, state, comm].
+sub thread_states {
+    my @t;
+    for my $stat (glob '/proc/[0-9]*/task/[0-9]*/stat') {
+        my ($pid, $tid) = $stat =~ m{^/proc/(\d+)/task/(\d+)/};
+        my $s = _slurp($stat) // next;
+        my ($comm, $state) = $s =~ /\A\d+ \((.*)\) (\S) /s or next;
+        push @t, [ $pid, $tid, $state, $comm ];
+    }
+    return @t;
+}
+
+# Threads that still run, other than pid 1's, the caller's and those of
+# the pids in @except: "pid/tid state comm" each.
+sub not_halted {
+    my %skip = map { $_ => 1 } 1, $$, @_;
+    return map { "$_->[0]/$_->[1] $_->[2] $_->[3]" }
+           grep { !$skip{ $_->[0] } && $_->[2] !~ /\A[TtZXx]\z/ } thread_states();
+}
+
+# Threads of the given pids that are stopped.
+sub halted_in {
+    my %want = map { $_ => 1 } @_;
+    return map { "$_->[0]/$_->[1] $_->[2] $_->[3]" }
+           grep { $want{ $_->[0] } && $_->[2] =~ /\A[Tt]\z/ } thread_states();
+}
+
+# Test: after a freeze, every thread but pid 1's, the caller's and @except's
+# has stopped.
+sub frozen_ok {
+    my ($name, @except) = @_;
+    my @running = not_halted(@except);
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    return Test::More::is_deeply(\@running, [], $name)
+        || Test::More::diag("still running: @running");
+}
+
+# Test: after a thaw, no thread of a process of the token is stopped.
+sub thawed_ok {
+    my ($token, $name) = @_;
+    my @stopped = halted_in(map { @$_ } @$token);
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    return Test::More::is_deeply(\@stopped, [], $name)
+        || Test::More::diag("still stopped: @stopped");
+}
+
+# Stops pid with SIGSTOP and waits until the kernel shows it stopped.
+sub stopped_by_hand {
+    my ($pid) = @_;
+    kill STOP => $pid;
+    return wait_until(sub { (_slurp("/proc/$pid/stat") // '') =~ /\) T /s });
+}
+
+# Polls COND every 10 ms for up to SECONDS (default 10); returns its last value.
+sub wait_until {
+    my ($cond, $seconds) = @_;
+    my $end = time + ($seconds // 10);
+    my $v;
+    until (($v = $cond->()) || time > $end) {
+        select undef, undef, undef, 0.01;
+    }
+    return $v;
+}
+
+1;

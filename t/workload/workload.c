@@ -1,0 +1,209 @@
+/* workload.c - the processes the tests freeze.  Built by t/lib/FreezeThawTest.pm.
+ *
+ *   workload idle | busy                 one thread, pausing or spinning
+ *   workload threads N idle|busy         N threads in one process
+ *   workload tree DEPTH WIDTH idle|busy  a tree of processes
+ *   workload waiter LOG idle|busy        a parent in waitpid(WUNTRACED) on its
+ *                                        child; appends "stopped" to LOG whenever
+ *                                        it is told the child stopped
+ *   workload eatstop PID                 traces PID and swallows every SIGSTOP,
+ *                                        so PID never stops
+ *   workload pty LOG CMD [ARG...]        runs CMD on a new pseudo-terminal as its
+ *                                        controlling terminal, copying output to LOG
+ *
+ * Every mode writes one line "ready" to standard output per process once it
+ * is set up, then points standard output at /dev/null.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+static void die(const char *what)
+{
+    perror(what);
+    exit(111);
+}
+
+static void ready(void)
+{
+    int null = open("/dev/null", O_WRONLY);
+
+    if (write(1, "ready\n", 6) != 6)
+        die("write ready");
+    if (null >= 0) {
+        dup2(null, 1);
+        close(null);
+    }
+}
+
+static void *spin(void *arg)
+{
+    volatile unsigned long n = 0;
+    (void)arg;
+    for (;;)
+        n++;
+    return NULL;
+}
+
+static void *idle(void *arg)
+{
+    (void)arg;
+    for (;;)
+        pause();
+    return NULL;
+}
+
+static void *(*body(const char *how))(void *)
+{
+    return strcmp(how, "busy") == 0 ? spin : idle;
+}
+
+static int run_threads(int n, const char *how)
+{
+    pthread_t t;
+    int i;
+
+    for (i = 1; i < n; i++)
+        if (pthread_create(&t, NULL, body(how), NULL) != 0)
+            die("pthread_create");
+    ready();
+    body(how)(NULL);
+    return 0;
+}
+
+static void run_tree(int depth, int width, const char *how)
+{
+    int i;
+
+    for (i = 0; depth > 0 && i < width; i++) {
+        pid_t pid = fork();
+        if (pid < 0)
+            die("fork");
+        if (pid == 0) {
+            run_tree(depth - 1, width, how);
+            exit(0);
+        }
+    }
+    ready();
+    body(how)(NULL);
+}
+
+static int run_waiter(const char *log, const char *how)
+{
+    pid_t child = fork();
+    int st;
+
+    if (child < 0)
+        die("fork");
+    if (child == 0) {
+        body(how)(NULL);
+        exit(0);
+    }
+    ready();
+    for (;;) {
+        pid_t w = waitpid(child, &st, WUNTRACED);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            die("waitpid");
+        if (WIFSTOPPED(st)) {
+            int fd = open(log, O_WRONLY | O_APPEND | O_CREAT, 0644);
+            if (fd >= 0) {
+                if (write(fd, "stopped\n", 8) != 8)
+                    die("write log");
+                close(fd);
+            }
+        } else {
+            return 0;   /* the child is gone */
+        }
+    }
+}
+
+static int run_eatstop(pid_t pid)
+{
+    int st;
+
+    if (ptrace(PTRACE_SEIZE, pid, 0, 0) != 0)
+        die("PTRACE_SEIZE");
+    ready();
+    for (;;) {
+        int sig = 0;
+        pid_t w = waitpid(pid, &st, __WALL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 || WIFEXITED(st) || WIFSIGNALED(st))
+            return 0;
+        if (WIFSTOPPED(st) && (st >> 16) == 0 && WSTOPSIG(st) != SIGSTOP)
+            sig = WSTOPSIG(st);        /* pass every other signal on */
+        ptrace(PTRACE_CONT, pid, 0, (void *)(long)sig);
+    }
+}
+
+static int run_pty(const char *log, char **argv)
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY), out;
+    char buf[4096];
+    ssize_t n;
+    pid_t child;
+
+    if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0)
+        die("posix_openpt");
+    child = fork();
+    if (child < 0)
+        die("fork");
+    if (child == 0) {
+        int slave;
+        setsid();
+        slave = open(ptsname(master), O_RDWR);
+        if (slave < 0 || ioctl(slave, TIOCSCTTY, 0) != 0)
+            die("controlling terminal");
+        dup2(slave, 0);
+        dup2(slave, 1);
+        dup2(slave, 2);
+        close(master);
+        if (slave > 2)
+            close(slave);
+        execvp(argv[0], argv);
+        die("exec");
+    }
+    out = open(log, O_WRONLY | O_APPEND | O_CREAT, 0644);
+    if (out < 0)
+        die(log);
+    ready();
+    while ((n = read(master, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+        if (n > 0 && write(out, buf, (size_t)n) != n)
+            die("write log");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "";
+
+    if (!strcmp(mode, "idle") || !strcmp(mode, "busy"))
+        return run_threads(1, mode);
+    if (!strcmp(mode, "threads") && argc == 4)
+        return run_threads(atoi(argv[2]), argv[3]);
+    if (!strcmp(mode, "tree") && argc == 5) {
+        run_tree(atoi(argv[2]), atoi(argv[3]), argv[4]);
+        return 0;
+    }
+    if (!strcmp(mode, "waiter") && argc == 4)
+        return run_waiter(argv[2], argv[3]);
+    if (!strcmp(mode, "eatstop") && argc == 3)
+        return run_eatstop((pid_t)atoi(argv[2]));
+    if (!strcmp(mode, "pty") && argc >= 4)
+        return run_pty(argv[2], argv + 3);
+    fprintf(stderr, "usage: see the comment at the top of workload.c\n");
+    return 2;
+}
