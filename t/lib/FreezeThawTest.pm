@@ -24,7 +24,7 @@ use Test::More ();
 
 our @ISA = ('Exporter');
 our @EXPORT = qw(
-    workload spawn_workload kill_tree thread_states
+    workload spawn_workload ready_info kill_tree thread_states
     not_halted halted_in frozen_ok thawed_ok stopped_by_hand wait_until
 );
 
@@ -122,6 +122,11 @@ sub workload {
     return $bin;
 }
 
+my %ready_info;
+
+# The words each process of a workload wrote after "ready", in order.
+sub ready_info { return @{ $ready_info{ $_[0] } // [] } }
+
 # Starts the workload program with ARGS and waits until it reported ready
 # (once per process: pass { ready => N } first for trees).  Returns its pid.
 sub spawn_workload {
@@ -144,10 +149,11 @@ sub spawn_workload {
         next unless select $rin, undef, undef, 1;
         my $n = sysread $r, $buf, 4096, length $buf;
         last unless $n;
-        $got = () = $buf =~ /ready\n/g;
+        $got = () = $buf =~ /^ready\b.*\n/mg;
     }
     close $r;
     die "workload @_: only $got of $want processes became ready\n" if $got < $want;
+    $ready_info{$pid} = [ $buf =~ /^ready (\S+)/mg ];
     return $pid;
 }
 

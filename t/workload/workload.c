@@ -10,6 +10,11 @@
  *                                        so PID never stops
  *   workload pty LOG CMD [ARG...]        runs CMD on a new pseudo-terminal as its
  *                                        controlling terminal, copying output to LOG
+ *   workload vforkthread                 an idle leader and a second thread that
+ *                                        vfork()s a child that pauses: that thread
+ *                                        sits in uninterruptible sleep (D) until
+ *                                        the child exits; the child reports
+ *                                        "ready CHILDPID"
  *
  * Every mode writes one line "ready" to standard output per process once it
  * is set up, then points standard output at /dev/null.
@@ -149,6 +154,33 @@ static int run_eatstop(pid_t pid)
     }
 }
 
+static void *vfork_and_wait(void *arg)
+{
+    pid_t child;
+    (void)arg;
+
+    child = vfork();
+    if (child == 0) {
+        /* Only system calls here: the child borrows the parent's memory. */
+        char line[32];
+        int n = snprintf(line, sizeof line, "ready %d\n", (int)getpid());
+        if (write(1, line, (size_t)n) != n)
+            _exit(111);
+        for (;;)
+            pause();
+    }
+    return idle(NULL);
+}
+
+static int run_vforkthread(void)
+{
+    pthread_t t;
+
+    if (pthread_create(&t, NULL, vfork_and_wait, NULL) != 0)
+        die("pthread_create");
+    return idle(NULL) != NULL;
+}
+
 static int run_pty(const char *log, char **argv)
 {
     int master = posix_openpt(O_RDWR | O_NOCTTY), out;
@@ -202,6 +234,8 @@ int main(int argc, char **argv)
         return run_waiter(argv[2], argv[3]);
     if (!strcmp(mode, "eatstop") && argc == 3)
         return run_eatstop((pid_t)atoi(argv[2]));
+    if (!strcmp(mode, "vforkthread"))
+        return run_vforkthread();
     if (!strcmp(mode, "pty") && argc >= 4)
         return run_pty(argv[2], argv + 3);
     fprintf(stderr, "usage: see the comment at the top of workload.c\n");
