@@ -42,7 +42,7 @@ struct sft_freeze_stats {
  * processes that did not stop in time or could not be signalled are kept in
  * the token and listed as notes in err (whose code stays SFT_OK).
  *
- * Returns -1 with err set (SFT_E_PROC, SFT_E_NOMEM, SFT_E_NOTSTOPPED with a
+ * Returns -1 with err set (SFT_E_PROC, SFT_E_PROCNS, SFT_E_NOMEM, SFT_E_NOTSTOPPED with a
  * note per process to blame) after continuing every process it sent a
  * SIGSTOP to; the token is then empty. */
 int sft_freeze(const struct sft_freeze_opts *opts, struct sft_token *token,

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void sft_proclist_init(struct sft_proclist *l)
 {
@@ -45,6 +46,22 @@ static long long entry_pid(const char *name)
         pid = pid * 10 + (*name - '0');
     }
     return pid;
+}
+
+int sft_proc_is_ours(const char *procdir, struct sft_error *err)
+{
+    char path[256], target[64];
+    ssize_t n;
+
+    snprintf(path, sizeof path, "%s/self", procdir);
+    n = readlink(path, target, sizeof target - 1);
+    if (n < 0)
+        return sft_error_set(err, SFT_E_PROC, errno, "cannot read /proc: /proc/self");
+    target[n] = 0;
+    if (entry_pid(target) != (long long)getpid())
+        return sft_error_set(err, SFT_E_PROCNS, 0,
+                             "/proc belongs to another PID namespace: /proc/self does not name this process");
+    return 0;
 }
 
 int sft_scan(const char *procdir, const struct sft_pidset *skip,

@@ -41,6 +41,15 @@ struct sft_scan_counts {
 void sft_proclist_init(struct sft_proclist *l);
 void sft_proclist_free(struct sft_proclist *l);
 
+/* Checks that procdir is a procfs of the caller's own PID namespace: its
+ * "self" link must name getpid().  A /proc of another namespace (the host's
+ * seen from a container, or the one under an unmounted /proc) lists other
+ * processes under pids that mean different processes here, so every pid
+ * read from it would signal a stranger.  Returns 0, or -1 with err set:
+ * SFT_E_PROC if procdir/self cannot be read, SFT_E_PROCNS if it names
+ * another pid. */
+int sft_proc_is_ours(const char *procdir, struct sft_error *err);
+
 /* Empties out and fills it with the processes of procdir (normally
  * "/proc") that may still run.  counts may be NULL.  Returns 0, or -1 with
  * err set: SFT_E_PROC if procdir cannot be read, SFT_E_NOMEM. */

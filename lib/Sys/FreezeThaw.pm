@@ -301,6 +301,14 @@ stopped has been continued.
 
 F</proc> is not mounted or cannot be read.  Nothing was stopped.
 
+=item /proc belongs to another PID namespace: /proc/self does not name this process
+
+The F</proc> mounted here lists the processes of another PID namespace
+(for example the host's, bind-mounted into a container, or the one that
+shows through when a namespace's own F</proc> is unmounted).  Its pids
+would name different processes here, so nothing is read from it and
+nothing was stopped.  Mount a F</proc> of this namespace.
+
 =item malformed token: ...
 
 C<thaw> was given something that is not a token; the message says which

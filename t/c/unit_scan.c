@@ -1,0 +1,118 @@
+/* unit_scan.c - enumeration against a fake /proc tree. */
+#include "tap.h"
+#include "sft_scan.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char root[256];
+
+static void fake(int pid, const char *comm, const char *state, int ppid, unsigned long flags, int threads)
+{
+    char path[512];
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/%d", root, pid);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/%d/stat", root, pid);
+    f = fopen(path, "w");
+    fprintf(f, "%d (%s) %s %d 5 5 0 -1 %lu 10 0 0 0 3 4 0 0 20 0 %d 0 %d 1234 56 0\n",
+            pid, comm, state, ppid, flags, threads, 1000 + pid);
+    fclose(f);
+}
+
+static struct sft_proc *find(struct sft_proclist *l, pid_t pid)
+{
+    size_t i;
+    for (i = 0; i < l->n; i++)
+        if (l->v[i].pid == pid)
+            return &l->v[i];
+    return NULL;
+}
+
+int main(void)
+{
+    struct sft_pidset skip;
+    struct sft_proclist l;
+    struct sft_scan_counts c;
+    struct sft_error e;
+    char path[512];
+    int rc;
+
+    snprintf(root, sizeof root, "/tmp/sft-unit-scan-%d", (int)getpid());
+    mkdir(root, 0755);
+    fake(1, "init", "S", 0, 0x400100, 1);
+    fake(2, "kthreadd", "S", 0, 0x208040, 1);
+    fake(10, "sleep", "S", 1, 0x400000, 1);
+    fake(11, "busy loop", "R", 10, 0x400000, 1);
+    fake(12, "stopped", "T", 10, 0x400000, 1);
+    fake(13, "traced", "t", 10, 0x400000, 1);
+    fake(14, "zombie", "Z", 10, 0x40400c, 1);
+    fake(15, "leader exited", "Z", 10, 0x40400c, 4);
+    fake(16, "a) R 1 (b", "D", 10, 0x400000, 1);
+    fake(17, "excluded", "S", 10, 0x400000, 1);
+    snprintf(path, sizeof path, "%s/self", root);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/99", root);   /* vanished: no stat file */
+    mkdir(path, 0755);
+
+    sft_pidset_init(&skip);
+    sft_pidset_add(&skip, 1);
+    sft_pidset_add(&skip, 17);
+    sft_proclist_init(&l);
+    sft_error_init(&e);
+    rc = sft_scan(root, &skip, &l, &c, &e);
+    ok(rc == 0, "scan of a fake /proc succeeds");
+    ok(l.n == 4, "four processes may run (got %zu)", l.n);
+    ok(find(&l, 10) && find(&l, 11) && find(&l, 16), "sleeping, running and D processes are taken");
+    ok(find(&l, 15) && find(&l, 15)->nthreads == 4, "a zombie leader with live threads is taken");
+    ok(!find(&l, 2), "kernel thread skipped (PF_KTHREAD)");
+    ok(!find(&l, 12) && !find(&l, 13), "stopped and traced processes skipped");
+    ok(!find(&l, 14), "a plain zombie skipped");
+    ok(!find(&l, 1) && !find(&l, 17), "skip set honoured");
+    ok(find(&l, 16) && strcmp(find(&l, 16)->comm, "a) R 1 (b") == 0 && find(&l, 16)->ppid == 10,
+       "hostile name parsed");
+    ok(c.seen == 11 && c.skipped == 2 && c.kthreads == 1 && c.stopped == 2 && c.zombies == 1
+       && c.vanished == 1, "counts: seen %zu skipped %zu kthreads %zu stopped %zu zombies %zu vanished %zu",
+       c.seen, c.skipped, c.kthreads, c.stopped, c.zombies, c.vanished);
+
+    snprintf(path, sizeof path, "%s/nonexistent", root);
+    rc = sft_scan(path, &skip, &l, NULL, &e);
+    ok(rc == -1 && e.code == SFT_E_PROC && e.err == ENOENT, "a missing /proc is SFT_E_PROC, ENOENT");
+    snprintf(path, sizeof path, "%s/self", root);
+    rc = sft_scan(path, &skip, &l, NULL, &e);
+    ok(rc == -1 && e.code == SFT_E_PROC, "a directory without processes is not a /proc");
+
+    /* Whose /proc is it?  Its self link must name this process. */
+    snprintf(path, sizeof path, "%s/self", root);
+    rmdir(path);
+    ok(sft_proc_is_ours(root, &e) == -1 && e.code == SFT_E_PROC && e.err == ENOENT,
+       "no self link: cannot read /proc");
+    if (symlink("999999", path) != 0)
+        printf("# symlink: %s\n", strerror(errno));
+    ok(sft_proc_is_ours(root, &e) == -1 && e.code == SFT_E_PROCNS,
+       "self names another pid: another namespace's /proc");
+    unlink(path);
+    {
+        char me[32];
+        snprintf(me, sizeof me, "%d", (int)getpid());
+        if (symlink(me, path) != 0)
+            printf("# symlink: %s\n", strerror(errno));
+    }
+    sft_error_init(&e);
+    ok(sft_proc_is_ours(root, &e) == 0, "self names this process: ours");
+    ok(sft_proc_is_ours("/proc", &e) == 0, "the real /proc is ours");
+
+    sft_proclist_free(&l);
+    sft_pidset_free(&skip);
+    sft_error_free(&e);
+    {
+        char cmd[300];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+        if (system(cmd) != 0)
+            printf("# could not remove %s\n", root);
+    }
+    return done_testing();
+}
