@@ -42,6 +42,24 @@ struct freezer {
     struct sft_error *err;
 };
 
+/* Whether a thread in the given state can no longer run user code.  A
+ * thread in a ptrace stop (t) is held by its tracer, which may resume it
+ * at any moment: it counts only if the tracer is a process this freeze
+ * stops too, not pid 1, the caller or an excluded one, and not a tracer
+ * outside this PID namespace (TracerPid 0). */
+static int thread_halted(struct freezer *f, pid_t pid, pid_t tid, char state)
+{
+    char path[256];
+    pid_t tracer;
+
+    if (state != 't')
+        return sft_state_is_halted(state);
+    snprintf(path, sizeof path, "%s/%ld/task/%ld/status", f->procdir, (long)pid, (long)tid);
+    if (sft_status_tracer(path, &tracer) != 0)
+        return 1;   /* the thread is gone */
+    return tracer > 0 && !sft_pidset_has(&f->skip, tracer);
+}
+
 /* P_HALTED once no thread of the process other than halted ones is left.
  * p->state is set to the state of the first thread still running. */
 static int threads_halted(struct freezer *f, struct sft_proc *p)
@@ -66,7 +84,7 @@ static int threads_halted(struct freezer *f, struct sft_proc *p)
         f->stats->stat_reads++;
         if (sft_stat_read(path, &st) != 0)      /* the thread has exited */
             continue;
-        if (!sft_state_is_halted(st.state)) {
+        if (!thread_halted(f, p->pid, (pid_t)tid, st.state)) {
             p->state = st.state;
             result = P_RUNNING;
             break;
@@ -89,7 +107,7 @@ static int check_halted(struct freezer *f, struct sft_proc *p)
         return P_GONE;
     p->state = st.state;
     p->nthreads = st.num_threads;
-    if (!sft_state_is_halted(st.state))
+    if (!thread_halted(f, p->pid, p->pid, st.state))
         return P_RUNNING;
     if (st.num_threads <= 1)
         return P_HALTED;

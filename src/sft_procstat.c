@@ -103,6 +103,30 @@ int sft_stat_read(const char *path, struct sft_stat *out)
     return 0;
 }
 
+int sft_status_tracer(const char *path, pid_t *tracer)
+{
+    char buf[4096], *line;
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return -1;
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) {
+        errno = n == 0 ? ESRCH : errno;
+        return -1;
+    }
+    buf[n] = 0;
+    line = strstr(buf, "\nTracerPid:");
+    if (!line) {
+        errno = EINVAL;
+        return -1;
+    }
+    *tracer = (pid_t)strtol(line + 11, NULL, 10);
+    return 0;
+}
+
 int sft_state_is_halted(char state)
 {
     return state == 'T' || state == 't' || state == 'Z' || state == 'X' || state == 'x';

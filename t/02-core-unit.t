@@ -15,7 +15,7 @@ mkdir 't/bin';
 for my $src (@units) {
     (my $name = $src) =~ s{.*/(\w+)\.c\z}{$1};
     my $bin = "t/bin/$name";
-    my @cc = ($Config{cc}, split(' ', $ENV{FREEZETHAW_UNIT_CFLAGS} // ''), qw(-std=gnu99 -O1 -g -Wall -Wextra -Isrc -It/c),
+    my @cc = ($Config{cc}, split(' ', $ENV{FREEZETHAW_UNIT_CFLAGS} // ''), qw(-std=gnu99 -O1 -g -Wall -Wextra -Werror -Isrc -It/c),
               '-o', $bin, $src, @core);
     if (system(@cc) != 0) {
         fail("$name compiles");

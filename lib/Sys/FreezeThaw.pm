@@ -179,6 +179,12 @@ reached within C<$TIMEOUT> seconds, every process that was sent a stop is
 continued again and C<freeze> dies saying which processes would not stop
 and why.
 
+A thread held in a ptrace stop by a tracer (a debugger, strace) counts
+as stopped only when its tracer is stopped by the same freeze: a tracer
+that is pid 1, the caller, excluded, or outside this PID namespace may
+resume it at any moment, so the freeze waits for it like for a running
+thread.
+
 Not stopped: pid 1, the caller (with all its threads), the pids in
 C<@EXCLUDE>, kernel threads, zombies, and processes that were already
 stopped (these are not in the token, so C<thaw> leaves them stopped).

@@ -29,9 +29,17 @@ static int tap_ok(int pass, const char *file, int line, const char *fmt, ...)
     return pass;
 }
 
-#define is_str(got, want, name) \
-    (ok(strcmp((got), (want)) == 0, "%s", name) \
-     || printf("#   got:  \"%s\"\n#   want: \"%s\"\n", (got), (want)))
+#define is_str(got, want, name) tap_is_str((got), (want), (name), __FILE__, __LINE__)
+
+static __attribute__((unused)) int tap_is_str(const char *got, const char *want, const char *name, const char *file, int line)
+{
+    int pass = got && strcmp(got, want) == 0;
+
+    tap_ok(pass, file, line, "%s", name);
+    if (!pass)
+        printf("#   got:  \"%s\"\n#   want: \"%s\"\n", got ? got : "(null)", want);
+    return pass;
+}
 
 static int done_testing(void)
 {

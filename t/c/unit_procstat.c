@@ -2,6 +2,8 @@
 #include "tap.h"
 #include "sft_procstat.h"
 
+#include <unistd.h>
+
 /* A stat line with the given pid, comm, state and the fields we read. */
 static int parse(const char *pid_and_comm, const char *rest, struct sft_stat *st)
 {
@@ -89,5 +91,11 @@ int main(void)
     ok(sft_stat_read("/proc/self/stat", &st) == 0 && st.state == 'R' && st.pid == getpid(),
        "reads /proc/self/stat");
     ok(sft_stat_read("/proc/0/stat", &st) == -1, "a missing file is an error");
+    {
+        pid_t tracer = -1;
+        ok(sft_status_tracer("/proc/self/status", &tracer) == 0 && tracer >= 0,
+           "reads TracerPid of /proc/self/status (%d)", (int)tracer);
+        ok(sft_status_tracer("/proc/self/stat", &tracer) == -1, "a file without TracerPid is an error");
+    }
     return done_testing();
 }
