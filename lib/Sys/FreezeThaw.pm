@@ -1,6 +1,6 @@
 package Sys::FreezeThaw;
 
-use 5.010;
+use 5.010001;
 use strict;
 use warnings;
 
@@ -15,7 +15,7 @@ our $PARTIAL_OK = 0;
 our $TIMEOUT    = 5;
 our @EXCLUDE    = ();
 
-use constant PID_MAX => 4194304;   # PID_MAX_LIMIT of the Linux kernel
+use constant _PID_MAX => 4194304;   # PID_MAX_LIMIT of the Linux kernel
 
 # The signals freezethaw turns into an exception while the block runs.
 my @CAUGHT = qw(INT TERM QUIT HUP PIPE ALRM USR1 USR2);
@@ -25,7 +25,7 @@ my $last_report;
 
 sub _is_pid {
     my ($v, $min) = @_;
-    return defined $v && !ref $v && $v =~ /\A[0-9]+\z/ && $v >= $min && $v <= PID_MAX;
+    return defined $v && !ref $v && $v =~ /\A[0-9]+\z/ && $v >= $min && $v <= _PID_MAX;
 }
 
 # Re-raises an error of the XS layer as if croaked at the user's call,
@@ -62,7 +62,7 @@ sub _options {
     for my $pid (@{ $o{exclude} }) {
         _is_pid($pid, 1)
             or Carp::croak("Sys::FreezeThaw::freeze: exclude entry "
-                           . (defined $pid ? "'$pid'" : 'undef') . " is not a pid from 1 to " . PID_MAX);
+                           . (defined $pid ? "'$pid'" : 'undef') . " is not a pid from 1 to " . _PID_MAX);
     }
     return %o;
 }
@@ -88,7 +88,7 @@ sub _check_token {
             _is_pid($pid, 2)
                 or Carp::croak("Sys::FreezeThaw::thaw: malformed token: pass $k entry $i ("
                                . (defined $pid ? "'$pid'" : 'undef')
-                               . ") is not a pid from 2 to " . PID_MAX . "; nothing was continued");
+                               . ") is not a pid from 2 to " . _PID_MAX . "; nothing was continued");
         }
     }
 }
@@ -275,7 +275,7 @@ False (the default): a process that does not stop within C<$TIMEOUT>, or
 that the caller may not signal, makes C<freeze> fail.  True, as in
 Sys::FreezeThaw 0.02: the freeze goes on without it, keeps it in the
 token (a later C<SIGCONT> to it is harmless) and lists it under
-C<not_stopped> in L</last_freeze>.  The freeze still returns within
+C<not_stopped> in the report of C<last_freeze> (see L</FUNCTIONS>).  The freeze still returns within
 about C<$TIMEOUT> seconds, plus at most 50 ms for each pass stopped after
 the time ran out (healthy processes stop in microseconds; they are given
 that long so that they are not reported along with the stubborn ones).
@@ -332,7 +332,7 @@ A bad option or package variable; nothing was stopped.
 
 =item ERROR: caught SIGxxx while system frozen
 
-See L</freezethaw>.
+See C<freezethaw> under L</FUNCTIONS>.
 
 =back
 
