@@ -72,31 +72,50 @@ static void hv_store_uv(pTHX_ HV *hv, const char *key, UV v)
 
 static SV *note_to_sv(pTHX_ const struct sft_note *n)
 {
-    static const char *const reasons[] = { "", "timeout", "permission denied" };
+    static const char *const reasons[] = {
+        "", "timeout", "permission denied", "uninterruptible sleep, stop pending"
+    };
     HV *hv = newHV();
 
     hv_store_uv(aTHX_ hv, "pid", (UV)n->pid);
     (void)hv_store(hv, "comm", 4, newSVpv(n->comm, 0), 0);
     (void)hv_store(hv, "state", 5, n->state ? newSVpvn(&n->state, 1) : newSV(0), 0);
     (void)hv_store(hv, "reason", 6,
-                   newSVpv(n->reason > 0 && n->reason <= SFT_R_EPERM ? reasons[n->reason] : "unknown", 0), 0);
+                   newSVpv(n->reason > 0 && n->reason <= SFT_R_DSLEEP ? reasons[n->reason] : "unknown", 0), 0);
     return newRV_noinc((SV *)hv);
+}
+
+static SV *notes_to_sv(pTHX_ const struct sft_notes *l)
+{
+    AV *av = newAV();
+    size_t i;
+
+    for (i = 0; i < l->n; i++)
+        av_push(av, note_to_sv(aTHX_ &l->v[i]));
+    return newRV_noinc((SV *)av);
 }
 
 static SV *stats_to_sv(pTHX_ const struct sft_freeze_stats *s, const struct sft_error *partial)
 {
-    HV *hv = newHV();
-    AV *not_stopped = newAV();
-    size_t i;
+    HV *hv = newHV(), *skipped = newHV();
+    const struct sft_scan_counts *c = &s->last_scan;
 
     hv_store_uv(aTHX_ hv, "processes", s->processes);
+    hv_store_uv(aTHX_ hv, "threads", s->threads);
     hv_store_uv(aTHX_ hv, "passes", s->passes);
     hv_store_uv(aTHX_ hv, "scans", s->scans);
     hv_store_uv(aTHX_ hv, "stat_reads", s->stat_reads);
     hv_store_nv(aTHX_ hv, "seconds", s->seconds);
-    for (i = 0; i < partial->nnotes; i++)
-        av_push(not_stopped, note_to_sv(aTHX_ &partial->notes[i]));
-    (void)hv_store(hv, "not_stopped", 11, newRV_noinc((SV *)not_stopped), 0);
+    hv_store_nv(aTHX_ hv, "scan_seconds", s->scan_seconds);
+    hv_store_nv(aTHX_ hv, "stop_seconds", s->stop_seconds);
+    hv_store_uv(aTHX_ skipped, "excluded", c->skipped);
+    hv_store_uv(aTHX_ skipped, "kernel_threads", c->kthreads);
+    hv_store_uv(aTHX_ skipped, "already_stopped", c->stopped);
+    hv_store_uv(aTHX_ skipped, "zombies", c->zombies);
+    hv_store_uv(aTHX_ skipped, "vanished", c->vanished);
+    (void)hv_store(hv, "skipped", 7, newRV_noinc((SV *)skipped), 0);
+    (void)hv_store(hv, "counted_frozen", 14, notes_to_sv(aTHX_ &s->counted_frozen), 0);
+    (void)hv_store(hv, "not_stopped", 11, notes_to_sv(aTHX_ &partial->notes), 0);
     return newRV_noinc((SV *)hv);
 }
 
@@ -130,12 +149,15 @@ _freeze(SV *exclude, NV timeout, int partial_ok)
     opts.nexclude = (size_t)n;
     sft_token_init(&token);
     sft_error_init(&err);
-    if (sft_freeze(&opts, &token, &stats, &err) != 0)
+    if (sft_freeze(&opts, &token, &stats, &err) != 0) {
+        sft_freeze_stats_free(&stats);
         croak_core(aTHX_ &err);
+    }
     EXTEND(SP, 2);
     mPUSHs(token_to_sv(aTHX_ &token));
     mPUSHs(stats_to_sv(aTHX_ &stats, &err));
     sft_token_free(&token);
+    sft_freeze_stats_free(&stats);
     sft_error_free(&err);
 
 void

@@ -12,8 +12,14 @@ void sft_error_init(struct sft_error *e)
 
 void sft_error_free(struct sft_error *e)
 {
-    free(e->notes);
+    sft_notes_free(&e->notes);
     sft_error_init(e);
+}
+
+void sft_notes_free(struct sft_notes *l)
+{
+    free(l->v);
+    memset(l, 0, sizeof *l);
 }
 
 int sft_error_set(struct sft_error *e, int code, int err, const char *what)
@@ -24,22 +30,22 @@ int sft_error_set(struct sft_error *e, int code, int err, const char *what)
     return -1;
 }
 
-void sft_error_note(struct sft_error *e, pid_t pid, const char *comm,
-                    char state, int reason, int err)
+void sft_notes_add(struct sft_notes *l, pid_t pid, const char *comm,
+                   char state, int reason, int err)
 {
     struct sft_note *n;
 
-    if (e->nnotes == e->cap) {
-        size_t cap = e->cap ? 2 * e->cap : 16;
-        struct sft_note *v = realloc(e->notes, cap * sizeof *v);
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        struct sft_note *v = realloc(l->v, cap * sizeof *v);
         if (!v) {
-            e->lost++;
+            l->lost++;
             return;
         }
-        e->notes = v;
-        e->cap = cap;
+        l->v = v;
+        l->cap = cap;
     }
-    n = &e->notes[e->nnotes++];
+    n = &l->v[l->n++];
     n->pid = pid;
     n->state = state;
     n->reason = reason;
@@ -86,19 +92,20 @@ static const char *reason_text(const struct sft_note *n)
     switch (n->reason) {
     case SFT_R_TIMEOUT: return "timed out";
     case SFT_R_EPERM:   return "permission denied";
+    case SFT_R_DSLEEP:  return "in uninterruptible sleep, stop pending";
     }
     return "unknown reason";
 }
 
-static void format_notes(FILE *f, const struct sft_error *e)
+static void format_notes(FILE *f, const struct sft_notes *l)
 {
-    size_t i, shown = e->nnotes < SFT_ERROR_DETAILS ? e->nnotes : SFT_ERROR_DETAILS;
+    size_t i, shown = l->n < SFT_ERROR_DETAILS ? l->n : SFT_ERROR_DETAILS;
 
-    for (i = 0; i < e->nnotes; i++)
-        fprintf(f, "%s%ld", i ? " " : "", (long)e->notes[i].pid);
+    for (i = 0; i < l->n; i++)
+        fprintf(f, "%s%ld", i ? " " : "", (long)l->v[i].pid);
     fputs(" (", f);
     for (i = 0; i < shown; i++) {
-        const struct sft_note *n = &e->notes[i];
+        const struct sft_note *n = &l->v[i];
         char comm[4 * SFT_COMM_MAX + 1];
 
         sft_escape_comm(n->comm, comm, sizeof comm);
@@ -107,10 +114,10 @@ static void format_notes(FILE *f, const struct sft_error *e)
         if (n->reason == SFT_R_TIMEOUT && n->state)
             fprintf(f, " in state %c", n->state);
     }
-    if (e->nnotes > shown)
-        fprintf(f, "; and %zu more", e->nnotes - shown);
-    if (e->lost)
-        fprintf(f, "; %zu more not listed: out of memory", e->lost);
+    if (l->n > shown)
+        fprintf(f, "; and %zu more", l->n - shown);
+    if (l->lost)
+        fprintf(f, "; %zu more not listed: out of memory", l->lost);
     fputc(')', f);
 }
 
@@ -128,7 +135,7 @@ char *sft_error_format(const struct sft_error *e)
         break;
     case SFT_E_NOTSTOPPED:
         fputs("unable to stop some processes: ", f);
-        format_notes(f, e);
+        format_notes(f, &e->notes);
         break;
     default:
         fputs(e->what ? e->what : "error", f);

@@ -26,10 +26,12 @@ enum sft_code {
     SFT_E_PROCNS      /* /proc shows another PID namespace than ours     */
 };
 
-/* Why one process is named in an error. */
+/* Why one process is named in an error or a report. */
 enum sft_reason {
     SFT_R_TIMEOUT = 1, /* still not stopped when the time budget ran out  */
-    SFT_R_EPERM        /* kill() was refused: permission denied           */
+    SFT_R_EPERM,       /* kill() was refused: permission denied           */
+    SFT_R_DSLEEP       /* counted as frozen: a thread in uninterruptible
+                          sleep with its stop pending                    */
 };
 
 struct sft_note {
@@ -40,13 +42,24 @@ struct sft_note {
     char comm[SFT_COMM_MAX];  /* raw command name: may hold any byte      */
 };
 
+/* A growing list of notes, in the order they were made. */
+struct sft_notes {
+    struct sft_note *v;
+    size_t n, cap;
+    size_t lost;              /* notes dropped because memory ran out     */
+};
+
+/* Appends a note about one process; comm may be NULL.  Never fails: when
+ * memory runs out the note is counted in lost instead. */
+void sft_notes_add(struct sft_notes *l, pid_t pid, const char *comm,
+                   char state, int reason, int err);
+void sft_notes_free(struct sft_notes *l);
+
 struct sft_error {
     int code;                 /* enum sft_code                            */
     int err;                  /* errno behind the code, or 0              */
     const char *what;         /* static text: the operation that failed   */
-    struct sft_note *notes;   /* processes concerned, in the order found  */
-    size_t nnotes, cap;
-    size_t lost;              /* notes dropped because memory ran out     */
+    struct sft_notes notes;   /* processes concerned                      */
 };
 
 void sft_error_init(struct sft_error *e);
@@ -56,10 +69,12 @@ void sft_error_free(struct sft_error *e);
  * can write "return sft_error_set(...)". */
 int sft_error_set(struct sft_error *e, int code, int err, const char *what);
 
-/* Appends a note about one process; comm may be NULL.  Never fails: when
- * memory runs out the note is counted in e->lost instead. */
-void sft_error_note(struct sft_error *e, pid_t pid, const char *comm,
-                    char state, int reason, int err);
+/* Appends a note about one process to e->notes. */
+static inline void sft_error_note(struct sft_error *e, pid_t pid, const char *comm,
+                                  char state, int reason, int err)
+{
+    sft_notes_add(&e->notes, pid, comm, state, reason, err);
+}
 
 /* Describes the error in one line of text, in a buffer from malloc() (NULL
  * only if memory ran out).  For SFT_E_NOTSTOPPED the message begins, as in

@@ -28,7 +28,7 @@
  * microseconds and must not be reported as stubborn for want of a look. */
 #define PARTIAL_GRACE_S 0.05
 
-enum { P_RUNNING, P_HALTED, P_GONE };
+enum { P_RUNNING, P_HALTED, P_HALTED_D, P_GONE };
 
 struct freezer {
     const char *procdir;
@@ -42,38 +42,58 @@ struct freezer {
     struct sft_error *err;
 };
 
-/* Whether a thread in the given state can no longer run user code.  A
- * thread in a ptrace stop (t) is held by its tracer, which may resume it
+/* Where one thread stands. */
+enum { T_RUNS, T_HALTED, T_DSLEEP };
+
+/* T_HALTED for a thread that cannot run user code again until continued.
+ * A thread in a ptrace stop (t) is held by its tracer, which may resume it
  * at any moment: it counts only if the tracer is a process this freeze
  * stops too, not pid 1, the caller or an excluded one, and not a tracer
- * outside this PID namespace (TracerPid 0). */
-static int thread_halted(struct freezer *f, pid_t pid, pid_t tid, char state)
+ * outside this PID namespace (TracerPid 0).  A thread in uninterruptible
+ * sleep (D) is decided for the whole process: see check_halted. */
+static int thread_class(struct freezer *f, pid_t pid, pid_t tid, char state)
 {
     char path[256];
-    pid_t tracer;
+    struct sft_status ss;
 
+    if (state == 'D')
+        return T_DSLEEP;
     if (state != 't')
-        return sft_state_is_halted(state);
+        return sft_state_is_halted(state) ? T_HALTED : T_RUNS;
     snprintf(path, sizeof path, "%s/%ld/task/%ld/status", f->procdir, (long)pid, (long)tid);
-    if (sft_status_tracer(path, &tracer) != 0)
-        return 1;   /* the thread is gone */
-    return tracer > 0 && !sft_pidset_has(&f->skip, tracer);
+    f->stats->stat_reads++;
+    if (sft_status_read(path, &ss) != 0)
+        return T_HALTED;   /* the thread is gone */
+    return ss.tracer > 0 && !sft_pidset_has(&f->skip, ss.tracer) ? T_HALTED : T_RUNS;
 }
 
-/* P_HALTED once no thread of the process other than halted ones is left.
- * p->state is set to the state of the first thread still running. */
-static int threads_halted(struct freezer *f, struct sft_proc *p)
+/* Whether the stop this freeze sent is still to come for the process: the
+ * SIGSTOP is pending for it (ShdPnd).  A thread in D then cannot return to
+ * user space without stopping first. */
+static int stop_pending(struct freezer *f, pid_t pid)
+{
+    char path[256];
+    struct sft_status ss;
+
+    snprintf(path, sizeof path, "%s/%ld/status", f->procdir, (long)pid);
+    f->stats->stat_reads++;
+    return sft_status_read(path, &ss) == 0 && (ss.shdpnd & (1ULL << (SIGSTOP - 1)));
+}
+
+/* Reads every thread but the leader: sets *running (with p->state to its
+ * state) at the first that runs, counts those in D and in T. */
+static int scan_threads(struct freezer *f, struct sft_proc *p, int *running,
+                        int *in_d, int *stopped)
 {
     char path[256];
     struct dirent *de;
     DIR *d;
-    int result = P_HALTED;
 
     snprintf(path, sizeof path, "%s/%ld/task", f->procdir, (long)p->pid);
     d = opendir(path);
     if (!d)
-        return P_GONE;
-    while ((de = readdir(d)) != NULL) {
+        return -1;
+    while (!*running && (de = readdir(d)) != NULL) {
         struct sft_stat st;
         long tid = atol(de->d_name);
 
@@ -84,20 +104,25 @@ static int threads_halted(struct freezer *f, struct sft_proc *p)
         f->stats->stat_reads++;
         if (sft_stat_read(path, &st) != 0)      /* the thread has exited */
             continue;
-        if (!thread_halted(f, p->pid, (pid_t)tid, st.state)) {
-            p->state = st.state;
-            result = P_RUNNING;
-            break;
+        switch (thread_class(f, p->pid, (pid_t)tid, st.state)) {
+        case T_RUNS:   *running = 1; p->state = st.state; break;
+        case T_DSLEEP: (*in_d)++; break;
+        default:       *stopped += st.state == 'T'; break;
         }
     }
     closedir(d);
-    return result;
+    return 0;
 }
 
+/* P_HALTED when no thread of the process can run user code any more;
+ * P_HALTED_D when that holds only because threads in D have their stop
+ * pending: the SIGSTOP is still queued, or the group stop has begun
+ * (another thread already stopped) and they stop on their way out. */
 static int check_halted(struct freezer *f, struct sft_proc *p)
 {
     char path[256];
     struct sft_stat st;
+    int running = 0, in_d = 0, stopped = 0;
 
     snprintf(path, sizeof path, "%s/%ld/stat", f->procdir, (long)p->pid);
     f->stats->stat_reads++;
@@ -107,11 +132,21 @@ static int check_halted(struct freezer *f, struct sft_proc *p)
         return P_GONE;
     p->state = st.state;
     p->nthreads = st.num_threads;
-    if (!thread_halted(f, p->pid, p->pid, st.state))
+    switch (thread_class(f, p->pid, p->pid, st.state)) {
+    case T_RUNS:   return P_RUNNING;
+    case T_DSLEEP: in_d++; break;
+    default:       stopped += st.state == 'T'; break;
+    }
+    if (st.num_threads > 1 && scan_threads(f, p, &running, &in_d, &stopped) != 0)
+        return P_GONE;
+    if (running)
         return P_RUNNING;
-    if (st.num_threads <= 1)
+    if (!in_d)
         return P_HALTED;
-    return threads_halted(f, p);
+    if (stopped || stop_pending(f, p->pid))
+        return P_HALTED_D;
+    p->state = 'D';
+    return P_RUNNING;
 }
 
 /* Gives up on the processes still running: notes them; fails unless
@@ -168,9 +203,21 @@ static int stop_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
     while (waiting) {
         size_t still = 0;
 
-        for (i = 0; i < waiting; i++)
-            if (check_halted(f, &procs[idx[i]]) == P_RUNNING)
+        for (i = 0; i < waiting; i++) {
+            struct sft_proc *p = &procs[idx[i]];
+            switch (check_halted(f, p)) {
+            case P_RUNNING:
                 idx[still++] = idx[i];
+                break;
+            case P_HALTED_D:
+                sft_notes_add(&f->stats->counted_frozen, p->pid, p->comm, 'D', SFT_R_DSLEEP, 0);
+                /* fall through */
+            case P_HALTED:
+                if (add)
+                    f->stats->threads += (size_t)(p->nthreads > 0 ? p->nthreads : 1);
+                break;
+            }
+        }
         waiting = still;
         if (!waiting)
             break;
@@ -187,16 +234,15 @@ static int stop_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
  * freeze fail: find them all with kill(pid, 0), which applies the same
  * permission check as SIGSTOP, before this round stops anything, so that
  * the error names every one of them. */
-static int refuse_unsignalable(struct freezer *f, const struct sft_proclist *found)
+static int refuse_unsignalable(struct freezer *f, const struct sft_proc *procs, size_t n)
 {
     size_t i, denied = 0;
 
     if (f->partial_ok)
         return 0;
-    for (i = 0; i < found->n; i++) {
-        const struct sft_proc *p = &found->v[i];
-        if (kill(p->pid, 0) != 0 && errno == EPERM) {
-            sft_error_note(f->err, p->pid, p->comm, p->state, SFT_R_EPERM, EPERM);
+    for (i = 0; i < n; i++) {
+        if (kill(procs[i].pid, 0) != 0 && errno == EPERM) {
+            sft_error_note(f->err, procs[i].pid, procs[i].comm, procs[i].state, SFT_R_EPERM, EPERM);
             denied++;
         }
     }
@@ -205,34 +251,28 @@ static int refuse_unsignalable(struct freezer *f, const struct sft_proclist *fou
     return 0;
 }
 
-/* One round: stops what the scan found, known processes someone else
- * continued first, then the new ones pass by pass. */
-static int stop_found(struct freezer *f, struct sft_proclist *found)
+/* Stops one round: first the held processes that run again (someone
+ * continued them; they are in the token already), then the new ones, pass
+ * by pass in the order of their parents. */
+static int stop_found(struct freezer *f, struct sft_proc *fresh, size_t nfresh,
+                      struct sft_proc *again, size_t nagain)
 {
-    size_t *order, *pass_end, nfresh = 0, nknown = 0, i;
+    size_t n = (nfresh > nagain ? nfresh : nagain) + 1, *order, *pass_end, i;
     long passes, k;
     int rc = 0;
 
-    order = malloc(found->n * sizeof *order);
-    pass_end = malloc(found->n * sizeof *pass_end);
+    order = malloc(n * sizeof *order);
+    pass_end = malloc(n * sizeof *pass_end);
     if (!order || !pass_end) {
         free(order);
         free(pass_end);
         return sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "out of memory");
     }
-
-    /* Known ones to the end of the list, new ones to the front. */
-    for (i = 0; i < found->n; i++)
-        if (sft_pidset_has(&f->held, found->v[i].pid))
-            order[found->n - ++nknown] = i;
-    if (nknown)
-        rc = stop_group(f, found->v, order + found->n - nknown, nknown, 0);
-
+    for (i = 0; i < nagain; i++)
+        order[i] = i;
+    if (nagain)
+        rc = stop_group(f, again, order, nagain, 0);
     if (rc == 0) {
-        struct sft_proc *fresh = found->v;
-        for (i = 0; i < found->n; i++)
-            if (!sft_pidset_has(&f->held, found->v[i].pid))
-                fresh[nfresh++] = found->v[i];
         passes = sft_order(fresh, nfresh, order, pass_end);
         if (passes < 0)
             rc = sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "out of memory");
@@ -249,42 +289,91 @@ static int stop_found(struct freezer *f, struct sft_proclist *found)
     return rc;
 }
 
+/* Splits what a scan found: processes new to this freeze are packed at the
+ * front of found (returns their count); held ones that run again (someone
+ * continued them) are copied to again.  A held process the scan shows in
+ * D may have its stop pending: the check tells. */
+static size_t split_found(struct freezer *f, struct sft_proclist *found,
+                          struct sft_proclist *again)
+{
+    size_t i, nfresh = 0;
+
+    again->n = 0;
+    for (i = 0; i < found->n; i++) {
+        struct sft_proc *p = &found->v[i];
+        if (!sft_pidset_has(&f->held, p->pid)) {
+            found->v[nfresh++] = *p;
+        } else if (check_halted(f, p) == P_RUNNING) {
+            struct sft_proc *a = sft_proclist_push(again);
+            if (!a)
+                return (size_t)-1;
+            *a = *p;
+        }
+    }
+    return nfresh;
+}
+
+static void note_all(struct freezer *f, const struct sft_proc *v, size_t n, int reason)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        sft_error_note(f->err, v[i].pid, v[i].comm, v[i].state, reason, 0);
+}
+
 static int freeze_loop(struct freezer *f)
 {
-    struct sft_proclist found;
+    struct sft_proclist found, again;
     struct sft_scan_counts counts;
     int rc = 0;
 
     sft_proclist_init(&found);
+    sft_proclist_init(&again);
     while (rc == 0) {
-        rc = sft_scan(f->procdir, &f->skip, &found, &counts, f->err);
+        double t0 = sft_now();
+        size_t nfresh;
+
+        rc = sft_scan(f->procdir, &f->skip, &f->held, &found, &counts, f->err);
+        f->stats->scan_seconds += sft_now() - t0;
         if (rc != 0)
             break;
         f->stats->scans++;
         f->stats->stat_reads += counts.seen - counts.skipped;
-        if (!found.n)
+        f->stats->last_scan = counts;
+
+        nfresh = split_found(f, &found, &again);
+        if (nfresh == (size_t)-1) {
+            rc = sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "out of memory");
+            break;
+        }
+        if (!nfresh && !again.n)
             break;     /* nothing left that runs: frozen */
         if (!f->expired && sft_now() >= f->deadline) {
-            /* Still finding new running processes: a fork storm that
-             * outruns the freeze.  Those running now were never stopped. */
-            size_t i;
-            for (i = 0; i < found.n; i++)
-                sft_error_note(f->err, found.v[i].pid, found.v[i].comm,
-                               found.v[i].state, SFT_R_TIMEOUT, 0);
+            /* Still finding running processes: a fork storm that outruns
+             * the freeze.  Those running now were never stopped. */
+            note_all(f, found.v, nfresh, SFT_R_TIMEOUT);
+            note_all(f, again.v, again.n, SFT_R_TIMEOUT);
             if (!f->partial_ok) {
                 rc = sft_error_set(f->err, SFT_E_NOTSTOPPED, 0, "unable to stop some processes");
                 break;
             }
             f->expired = 1;
         }
-        rc = refuse_unsignalable(f, &found);
+        rc = refuse_unsignalable(f, found.v, nfresh);
+        t0 = sft_now();
         if (rc == 0)
-            rc = stop_found(f, &found);
+            rc = stop_found(f, found.v, nfresh, again.v, again.n);
+        f->stats->stop_seconds += sft_now() - t0;
         if (f->expired)
             break;     /* partial_ok: one last round sent its signals */
     }
     sft_proclist_free(&found);
+    sft_proclist_free(&again);
     return rc;
+}
+
+void sft_freeze_stats_free(struct sft_freeze_stats *stats)
+{
+    sft_notes_free(&stats->counted_frozen);
 }
 
 int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
@@ -292,6 +381,7 @@ int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
 {
     struct sft_freeze_stats dummy;
     struct freezer f;
+    int own_stats = !stats;
     double start = sft_now();
     size_t i;
     int rc;
@@ -337,5 +427,7 @@ int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     stats->seconds = sft_now() - start;
     sft_pidset_free(&f.skip);
     sft_pidset_free(&f.held);
+    if (own_stats)
+        sft_freeze_stats_free(stats);
     return rc;
 }

@@ -27,24 +27,39 @@ struct sft_freeze_opts {
     const char *procdir;    /* NULL means "/proc"                         */
 };
 
-/* What the freeze did, for the caller's report; times in seconds. */
+#include "sft_scan.h"
+
+/* What the freeze did, for the caller's report; times in seconds.  Free
+ * with sft_freeze_stats_free(). */
 struct sft_freeze_stats {
     size_t processes;       /* processes in the token                     */
+    size_t threads;         /* their threads, when each was confirmed     */
     size_t passes;
     size_t scans;           /* full reads of /proc                        */
-    size_t stat_reads;      /* stat files read, scans included            */
+    size_t stat_reads;      /* stat and status files read                 */
+    struct sft_scan_counts last_scan;  /* what the final scan passed over */
+    struct sft_notes counted_frozen;   /* confirmed although not in T:
+                                          SFT_R_DSLEEP                    */
+    double scan_seconds;    /* reading /proc for new processes            */
+    double stop_seconds;    /* sending stops and waiting for them         */
     double seconds;         /* from start to return                       */
 };
 
+void sft_freeze_stats_free(struct sft_freeze_stats *stats);
+
 /* Freezes.  token must be empty; stats may be NULL.
  *
- * Returns 0 with every process of the token stopped.  With partial_ok, the
+ * Returns 0 with every process of the token stopped: every thread of it in
+ * T, in a ptrace stop under a tracer this freeze also stopped, a zombie,
+ * or in uninterruptible sleep (D) with the stop pending (it cannot run user
+ * code before it stops; such processes are listed in
+ * stats->counted_frozen).  With partial_ok, the
  * processes that did not stop in time or could not be signalled are kept in
  * the token and listed as notes in err (whose code stays SFT_OK).
  *
  * Returns -1 with err set (SFT_E_PROC, SFT_E_PROCNS, SFT_E_NOMEM, SFT_E_NOTSTOPPED with a
  * note per process to blame) after continuing every process it sent a
- * SIGSTOP to; the token is then empty. */
+ * SIGSTOP to; the token is then empty.  stats is filled either way. */
 int sft_freeze(const struct sft_freeze_opts *opts, struct sft_token *token,
                struct sft_freeze_stats *stats, struct sft_error *err);
 

@@ -103,27 +103,43 @@ int sft_stat_read(const char *path, struct sft_stat *out)
     return 0;
 }
 
-int sft_status_tracer(const char *path, pid_t *tracer)
+/* The value after "\nNAME" in a status file, parsed in the given base. */
+static int status_field(const char *buf, const char *name, int base, unsigned long long *v)
 {
-    char buf[4096], *line;
+    const char *line = strstr(buf, name);
+    char *end;
+
+    if (!line)
+        return -1;
+    line += strlen(name);
+    *v = strtoull(line, &end, base);
+    return end == line ? -1 : 0;
+}
+
+int sft_status_read(const char *path, struct sft_status *out)
+{
+    char buf[4096];
+    unsigned long long tracer;
     ssize_t n;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
 
     if (fd < 0)
         return -1;
     n = read(fd, buf, sizeof buf - 1);
-    close(fd);
     if (n <= 0) {
-        errno = n == 0 ? ESRCH : errno;
+        int saved = n == 0 ? ESRCH : errno;
+        close(fd);
+        errno = saved;
         return -1;
     }
+    close(fd);
     buf[n] = 0;
-    line = strstr(buf, "\nTracerPid:");
-    if (!line) {
+    if (status_field(buf, "\nTracerPid:", 10, &tracer) != 0
+        || status_field(buf, "\nShdPnd:", 16, &out->shdpnd) != 0) {
         errno = EINVAL;
         return -1;
     }
-    *tracer = (pid_t)strtol(line + 11, NULL, 10);
+    out->tracer = (pid_t)tracer;
     return 0;
 }
 

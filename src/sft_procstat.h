@@ -34,11 +34,17 @@ int sft_stat_parse(const char *buf, size_t len, struct sft_stat *out);
  * (ENOENT or ESRCH: the process or thread is gone; EINVAL: unparsable). */
 int sft_stat_read(const char *path, struct sft_stat *out);
 
-/* Reads the TracerPid of a status file (/proc/PID/task/TID/status): the
- * pid, in the reader's PID namespace, of the process tracing the thread; 0
- * when there is none or the tracer is not visible from here.  Returns 0, or
- * -1 with errno set. */
-int sft_status_tracer(const char *path, pid_t *tracer);
+/* The fields of /proc/PID[/task/TID]/status the freeze needs. */
+struct sft_status {
+    pid_t tracer;                 /* TracerPid: the tracing process, in the
+                                     reader's PID namespace; 0 when there is
+                                     none or it is not visible from here    */
+    unsigned long long shdpnd;    /* ShdPnd: signals pending for the process
+                                     (bit N-1 for signal N)                 */
+};
+
+/* Reads and parses a status file.  Returns 0, or -1 with errno set. */
+int sft_status_read(const char *path, struct sft_status *out);
 
 /* True for the states of a thread that cannot run user code again until it
  * is continued or is gone: stopped (T), traced stop (t), zombie, dead. */

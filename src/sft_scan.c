@@ -20,7 +20,7 @@ void sft_proclist_free(struct sft_proclist *l)
     sft_proclist_init(l);
 }
 
-static struct sft_proc *proclist_push(struct sft_proclist *l)
+struct sft_proc *sft_proclist_push(struct sft_proclist *l)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 256;
@@ -65,8 +65,8 @@ int sft_proc_is_ours(const char *procdir, struct sft_error *err)
 }
 
 int sft_scan(const char *procdir, const struct sft_pidset *skip,
-             struct sft_proclist *out, struct sft_scan_counts *counts,
-             struct sft_error *err)
+             const struct sft_pidset *held, struct sft_proclist *out,
+             struct sft_scan_counts *counts, struct sft_error *err)
 {
     struct sft_scan_counts dummy;
     struct dirent *de;
@@ -104,14 +104,17 @@ int sft_scan(const char *procdir, const struct sft_pidset *skip,
             continue;
         }
         if (st.state == 'T' || st.state == 't') {
-            counts->stopped++;
+            if (held && sft_pidset_has(held, st.pid))
+                counts->held++;
+            else
+                counts->stopped++;
             continue;
         }
         if (sft_state_is_halted(st.state) && st.num_threads <= 1) {
             counts->zombies++;
             continue;
         }
-        p = proclist_push(out);
+        p = sft_proclist_push(out);
         if (!p) {
             closedir(d);
             return sft_error_set(err, SFT_E_NOMEM, ENOMEM, "out of memory");

@@ -33,6 +33,7 @@ struct sft_scan_counts {
     size_t seen;      /* numeric entries of /proc                  */
     size_t skipped;   /* in the skip set                           */
     size_t kthreads;  /* kernel threads                            */
+    size_t held;      /* in the held set and stopped (T/t)         */
     size_t stopped;   /* stopped or traced by someone else (T/t)   */
     size_t zombies;   /* zombies and dead processes                */
     size_t vanished;  /* gone between readdir and reading its stat */
@@ -40,6 +41,9 @@ struct sft_scan_counts {
 
 void sft_proclist_init(struct sft_proclist *l);
 void sft_proclist_free(struct sft_proclist *l);
+
+/* Appends an uninitialised entry; NULL when memory runs out. */
+struct sft_proc *sft_proclist_push(struct sft_proclist *l);
 
 /* Checks that procdir is a procfs of the caller's own PID namespace: its
  * "self" link must name getpid().  A /proc of another namespace (the host's
@@ -51,10 +55,12 @@ void sft_proclist_free(struct sft_proclist *l);
 int sft_proc_is_ours(const char *procdir, struct sft_error *err);
 
 /* Empties out and fills it with the processes of procdir (normally
- * "/proc") that may still run.  counts may be NULL.  Returns 0, or -1 with
- * err set: SFT_E_PROC if procdir cannot be read, SFT_E_NOMEM. */
+ * "/proc") that may still run.  held (may be NULL) holds the pids the
+ * caller stopped itself: only counted apart from the ones stopped by
+ * someone else.  counts may be NULL.  Returns 0, or -1 with err set:
+ * SFT_E_PROC if procdir cannot be read, SFT_E_NOMEM. */
 int sft_scan(const char *procdir, const struct sft_pidset *skip,
-             struct sft_proclist *out, struct sft_scan_counts *counts,
-             struct sft_error *err);
+             const struct sft_pidset *held, struct sft_proclist *out,
+             struct sft_scan_counts *counts, struct sft_error *err);
 
 #endif

@@ -127,7 +127,8 @@ sub freezethaw(&) {
 sub last_freeze {
     return undef unless $last_report;
     my %copy = %$last_report;
-    $copy{not_stopped} = [ map { +{%$_} } @{ $last_report->{not_stopped} } ];
+    $copy{skipped} = { %{ $last_report->{skipped} } };
+    $copy{$_} = [ map { +{%$_} } @{ $last_report->{$_} } ] for qw(not_stopped counted_frozen);
     return \%copy;
 }
 

@@ -49,6 +49,6 @@ int main(void)
     ok(strstr(msg, "120 \"w\"") == NULL, "no details past the cap");
     free(msg);
     sft_error_free(&e);
-    ok(e.notes == NULL && e.nnotes == 0, "free resets the struct");
+    ok(e.notes.v == NULL && e.notes.n == 0, "free resets the struct");
     return done_testing();
 }

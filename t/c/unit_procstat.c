@@ -2,6 +2,7 @@
 #include "tap.h"
 #include "sft_procstat.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 /* A stat line with the given pid, comm, state and the fields we read. */
@@ -92,10 +93,16 @@ int main(void)
        "reads /proc/self/stat");
     ok(sft_stat_read("/proc/0/stat", &st) == -1, "a missing file is an error");
     {
-        pid_t tracer = -1;
-        ok(sft_status_tracer("/proc/self/status", &tracer) == 0 && tracer >= 0,
-           "reads TracerPid of /proc/self/status (%d)", (int)tracer);
-        ok(sft_status_tracer("/proc/self/stat", &tracer) == -1, "a file without TracerPid is an error");
+        struct sft_status ss;
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGUSR2);
+        sigprocmask(SIG_BLOCK, &set, NULL);
+        kill(getpid(), SIGUSR2);          /* blocked: stays pending in ShdPnd */
+        ok(sft_status_read("/proc/self/status", &ss) == 0 && ss.tracer >= 0,
+           "reads TracerPid of /proc/self/status (%d)", (int)ss.tracer);
+        ok(ss.shdpnd & (1ULL << (SIGUSR2 - 1)), "ShdPnd shows a pending process signal (%llx)", ss.shdpnd);
+        ok(sft_status_read("/proc/self/stat", &ss) == -1, "a file without those fields is an error");
     }
     return done_testing();
 }

@@ -63,7 +63,13 @@ int main(void)
     sft_pidset_add(&skip, 17);
     sft_proclist_init(&l);
     sft_error_init(&e);
-    rc = sft_scan(root, &skip, &l, &c, &e);
+    {
+        struct sft_pidset held;
+        sft_pidset_init(&held);
+        sft_pidset_add(&held, 12);
+        rc = sft_scan(root, &skip, &held, &l, &c, &e);
+        sft_pidset_free(&held);
+    }
     ok(rc == 0, "scan of a fake /proc succeeds");
     ok(l.n == 4, "four processes may run (got %zu)", l.n);
     ok(find(&l, 10) && find(&l, 11) && find(&l, 16), "sleeping, running and D processes are taken");
@@ -74,15 +80,16 @@ int main(void)
     ok(!find(&l, 1) && !find(&l, 17), "skip set honoured");
     ok(find(&l, 16) && strcmp(find(&l, 16)->comm, "a) R 1 (b") == 0 && find(&l, 16)->ppid == 10,
        "hostile name parsed");
-    ok(c.seen == 11 && c.skipped == 2 && c.kthreads == 1 && c.stopped == 2 && c.zombies == 1
-       && c.vanished == 1, "counts: seen %zu skipped %zu kthreads %zu stopped %zu zombies %zu vanished %zu",
-       c.seen, c.skipped, c.kthreads, c.stopped, c.zombies, c.vanished);
+    ok(c.seen == 11 && c.skipped == 2 && c.kthreads == 1 && c.held == 1 && c.stopped == 1
+       && c.zombies == 1 && c.vanished == 1,
+       "counts: seen %zu skipped %zu kthreads %zu held %zu stopped %zu zombies %zu vanished %zu",
+       c.seen, c.skipped, c.kthreads, c.held, c.stopped, c.zombies, c.vanished);
 
     snprintf(path, sizeof path, "%s/nonexistent", root);
-    rc = sft_scan(path, &skip, &l, NULL, &e);
+    rc = sft_scan(path, &skip, NULL, &l, NULL, &e);
     ok(rc == -1 && e.code == SFT_E_PROC && e.err == ENOENT, "a missing /proc is SFT_E_PROC, ENOENT");
     snprintf(path, sizeof path, "%s/self", root);
-    rc = sft_scan(path, &skip, &l, NULL, &e);
+    rc = sft_scan(path, &skip, NULL, &l, NULL, &e);
     ok(rc == -1 && e.code == SFT_E_PROC, "a directory without processes is not a /proc");
 
     /* Whose /proc is it?  Its self link must name this process. */

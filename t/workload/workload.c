@@ -10,6 +10,9 @@
  *                                        so PID never stops
  *   workload pty LOG CMD [ARG...]        runs CMD on a new pseudo-terminal as its
  *                                        controlling terminal, copying output to LOG
+ *   workload vfork                       vfork()s a child that pauses: the parent
+ *                                        sits in D until the child exits; the
+ *                                        child reports "ready CHILDPID"
  *   workload vforkthread                 an idle leader and a second thread that
  *                                        vfork()s a child that pauses: that thread
  *                                        sits in uninterruptible sleep (D) until
@@ -234,6 +237,8 @@ int main(int argc, char **argv)
         return run_waiter(argv[2], argv[3]);
     if (!strcmp(mode, "eatstop") && argc == 3)
         return run_eatstop((pid_t)atoi(argv[2]));
+    if (!strcmp(mode, "vfork"))
+        return vfork_and_wait(NULL) != NULL;
     if (!strcmp(mode, "vforkthread"))
         return run_vforkthread();
     if (!strcmp(mode, "pty") && argc >= 4)
