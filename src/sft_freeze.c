@@ -320,19 +320,48 @@ static void note_all(struct freezer *f, const struct sft_proc *v, size_t n, int 
         sft_error_note(f->err, v[i].pid, v[i].comm, v[i].state, reason, 0);
 }
 
+/* Whether a process may have died during the scan just made: the listing
+ * of /proc is read first and each stat after, so a process listed while it
+ * ran may fork and exit before its stat is read, and its child, born after
+ * the listing, is not seen.  Such a scan proves nothing: one that saw a
+ * process vanish, or a zombie the previous scan did not see, is repeated.
+ * dead_before holds the previous scan's zombies. */
+static int saw_deaths(const struct sft_scan_counts *counts,
+                      const struct sft_proclist *zombies, struct sft_pidset *dead_before,
+                      struct sft_proclist *dead_list)
+{
+    size_t i;
+    int fresh_deaths = counts->vanished > 0;
+
+    for (i = 0; i < zombies->n; i++)
+        if (!sft_pidset_has(dead_before, zombies->v[i].pid))
+            fresh_deaths = 1;
+    for (i = 0; i < dead_list->n; i++)
+        sft_pidset_del(dead_before, dead_list->v[i].pid);
+    for (i = 0; i < zombies->n; i++)
+        sft_pidset_add(dead_before, zombies->v[i].pid);
+    return fresh_deaths;
+}
+
 static int freeze_loop(struct freezer *f)
 {
-    struct sft_proclist found, again;
+    struct sft_proclist found, again, zombies, zombies_before, swap;
     struct sft_scan_counts counts;
+    struct sft_pidset dead_before;
     int rc = 0;
 
+    if (sft_pidset_init(&dead_before) != 0)
+        return sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "out of memory");
     sft_proclist_init(&found);
     sft_proclist_init(&again);
+    sft_proclist_init(&zombies);
+    sft_proclist_init(&zombies_before);
     while (rc == 0) {
         double t0 = sft_now();
         size_t nfresh;
+        int deaths;
 
-        rc = sft_scan(f->procdir, &f->skip, &f->held, &found, &counts, f->err);
+        rc = sft_scan(f->procdir, &f->skip, &f->held, &found, &zombies, &counts, f->err);
         f->stats->scan_seconds += sft_now() - t0;
         if (rc != 0)
             break;
@@ -340,13 +369,21 @@ static int freeze_loop(struct freezer *f)
         f->stats->stat_reads += counts.seen - counts.skipped;
         f->stats->last_scan = counts;
 
+        deaths = saw_deaths(&counts, &zombies, &dead_before, &zombies_before);
+        swap = zombies_before;
+        zombies_before = zombies;
+        zombies = swap;
+
         nfresh = split_found(f, &found, &again);
         if (nfresh == (size_t)-1) {
             rc = sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "out of memory");
             break;
         }
-        if (!nfresh && !again.n)
-            break;     /* nothing left that runs: frozen */
+        if (!nfresh && !again.n) {
+            if (!deaths || f->expired || sft_now() >= f->deadline)
+                break;     /* nothing left that runs: frozen */
+            continue;      /* a process died during the scan: look again */
+        }
         if (!f->expired && sft_now() >= f->deadline) {
             /* Still finding running processes: a fork storm that outruns
              * the freeze.  Those running now were never stopped. */
@@ -368,6 +405,9 @@ static int freeze_loop(struct freezer *f)
     }
     sft_proclist_free(&found);
     sft_proclist_free(&again);
+    sft_proclist_free(&zombies);
+    sft_proclist_free(&zombies_before);
+    sft_pidset_free(&dead_before);
     return rc;
 }
 

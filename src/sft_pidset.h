@@ -40,4 +40,10 @@ static inline void sft_pidset_add(struct sft_pidset *s, pid_t pid)
         s->bits[(size_t)pid >> 6] |= (uint64_t)1 << ((size_t)pid & 63);
 }
 
+static inline void sft_pidset_del(struct sft_pidset *s, pid_t pid)
+{
+    if (pid >= 0 && pid <= SFT_PID_MAX)
+        s->bits[(size_t)pid >> 6] &= ~((uint64_t)1 << ((size_t)pid & 63));
+}
+
 #endif

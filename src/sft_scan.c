@@ -66,7 +66,8 @@ int sft_proc_is_ours(const char *procdir, struct sft_error *err)
 
 int sft_scan(const char *procdir, const struct sft_pidset *skip,
              const struct sft_pidset *held, struct sft_proclist *out,
-             struct sft_scan_counts *counts, struct sft_error *err)
+             struct sft_proclist *zombies, struct sft_scan_counts *counts,
+             struct sft_error *err)
 {
     struct sft_scan_counts dummy;
     struct dirent *de;
@@ -76,6 +77,8 @@ int sft_scan(const char *procdir, const struct sft_pidset *skip,
         counts = &dummy;
     memset(counts, 0, sizeof *counts);
     out->n = 0;
+    if (zombies)
+        zombies->n = 0;
 
     d = opendir(procdir);
     if (!d)
@@ -112,13 +115,16 @@ int sft_scan(const char *procdir, const struct sft_pidset *skip,
         }
         if (sft_state_is_halted(st.state) && st.num_threads <= 1) {
             counts->zombies++;
+            p = zombies ? sft_proclist_push(zombies) : NULL;
+            if (p)
+                p->pid = st.pid;
+            else if (zombies)
+                goto nomem;
             continue;
         }
         p = sft_proclist_push(out);
-        if (!p) {
-            closedir(d);
-            return sft_error_set(err, SFT_E_NOMEM, ENOMEM, "out of memory");
-        }
+        if (!p)
+            goto nomem;
         p->pid = st.pid;
         p->ppid = st.ppid;
         p->state = st.state;
@@ -135,4 +141,8 @@ int sft_scan(const char *procdir, const struct sft_pidset *skip,
     if (counts->seen == 0)   /* an empty directory is not a procfs */
         return sft_error_set(err, SFT_E_PROC, ENOENT, "cannot read /proc: no processes listed");
     return 0;
+
+nomem:
+    closedir(d);
+    return sft_error_set(err, SFT_E_NOMEM, ENOMEM, "out of memory");
 }

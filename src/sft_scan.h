@@ -57,10 +57,12 @@ int sft_proc_is_ours(const char *procdir, struct sft_error *err);
 /* Empties out and fills it with the processes of procdir (normally
  * "/proc") that may still run.  held (may be NULL) holds the pids the
  * caller stopped itself: only counted apart from the ones stopped by
- * someone else.  counts may be NULL.  Returns 0, or -1 with err set:
- * SFT_E_PROC if procdir cannot be read, SFT_E_NOMEM. */
+ * someone else.  zombies (may be NULL) is emptied and receives the zombie
+ * and dead processes seen.  counts may be NULL.  Returns 0, or -1 with err
+ * set: SFT_E_PROC if procdir cannot be read, SFT_E_NOMEM. */
 int sft_scan(const char *procdir, const struct sft_pidset *skip,
              const struct sft_pidset *held, struct sft_proclist *out,
-             struct sft_scan_counts *counts, struct sft_error *err);
+             struct sft_proclist *zombies, struct sft_scan_counts *counts,
+             struct sft_error *err);
 
 #endif

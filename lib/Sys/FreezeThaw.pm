@@ -180,6 +180,21 @@ reached within C<$TIMEOUT> seconds, every process that was sent a stop is
 continued again and C<freeze> dies saying which processes would not stop
 and why.
 
+Processes that fork without pause (a loop forking short-lived children,
+a chain in which every generation forks its successor and exits) and
+processes that create threads in a loop are frozen completely: the
+freeze re-reads F</proc> until a read finds nothing running and saw no
+process die during it (a process that dies between the listing of
+F</proc> and the reading of its state may have forked a child the
+listing missed).  A storm that keeps ahead of the freeze for
+C<$TIMEOUT> seconds makes it fail, with nothing left stopped.
+
+A thread in uninterruptible sleep (state D) whose stop is pending counts
+as stopped: it cannot run user code before it stops.  The parent of a
+C<vfork> waits in D until its child execs or exits; it counts as frozen
+and its child is stopped next.  Such processes are listed under
+C<counted_frozen> by C<last_freeze>.
+
 A thread held in a ptrace stop by a tracer (a debugger, strace) counts
 as stopped only when its tracer is stopped by the same freeze: a tracer
 that is pid 1, the caller, excluded, or outside this PID namespace may

@@ -67,7 +67,13 @@ int main(void)
         struct sft_pidset held;
         sft_pidset_init(&held);
         sft_pidset_add(&held, 12);
-        rc = sft_scan(root, &skip, &held, &l, &c, &e);
+        {
+            struct sft_proclist z;
+            sft_proclist_init(&z);
+            rc = sft_scan(root, &skip, &held, &l, &z, &c, &e);
+            ok(z.n == 1 && z.v[0].pid == 14, "the zombie is listed apart");
+            sft_proclist_free(&z);
+        }
         sft_pidset_free(&held);
     }
     ok(rc == 0, "scan of a fake /proc succeeds");
@@ -86,10 +92,10 @@ int main(void)
        c.seen, c.skipped, c.kthreads, c.held, c.stopped, c.zombies, c.vanished);
 
     snprintf(path, sizeof path, "%s/nonexistent", root);
-    rc = sft_scan(path, &skip, NULL, &l, NULL, &e);
+    rc = sft_scan(path, &skip, NULL, &l, NULL, NULL, &e);
     ok(rc == -1 && e.code == SFT_E_PROC && e.err == ENOENT, "a missing /proc is SFT_E_PROC, ENOENT");
     snprintf(path, sizeof path, "%s/self", root);
-    rc = sft_scan(path, &skip, NULL, &l, NULL, &e);
+    rc = sft_scan(path, &skip, NULL, &l, NULL, NULL, &e);
     ok(rc == -1 && e.code == SFT_E_PROC, "a directory without processes is not a /proc");
 
     /* Whose /proc is it?  Its self link must name this process. */

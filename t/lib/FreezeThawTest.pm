@@ -24,7 +24,7 @@ use Test::More ();
 
 our @ISA = ('Exporter');
 our @EXPORT = qw(
-    workload spawn_workload ready_info kill_tree thread_states
+    workload spawn_workload ready_info kill_tree kill_others thread_states
     not_halted halted_in frozen_ok thawed_ok stopped_by_hand wait_until
 );
 
@@ -177,6 +177,18 @@ sub kill_tree {
     }
     kill KILL => keys %victim;
     waitpid $_, 0 for @roots;
+}
+
+# Kills every process of the namespace but pid 1 and this one (and reaps
+# our children): for workloads whose pids are not known, like a fork chain.
+sub kill_others {
+    for (1 .. 3) {
+        my @pids = grep { $_ != 1 && $_ != $$ } map { m{/proc/(\d+)/stat} ? $1 : () } glob '/proc/[0-9]*/stat';
+        last unless @pids;
+        kill KILL => @pids;
+        select undef, undef, undef, 0.05;
+        1 while waitpid(-1, POSIX::WNOHANG()) > 0;
+    }
 }
 
 # --- reading the kernel's view ---------------------------------------------

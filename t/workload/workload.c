@@ -10,6 +10,16 @@
  *                                        so PID never stops
  *   workload pty LOG CMD [ARG...]        runs CMD on a new pseudo-terminal as its
  *                                        controlling terminal, copying output to LOG
+ *   workload named NAME idle|busy        sets its command name (prctl) to NAME
+ *   workload zombieleader N idle|busy    starts N more threads, then its main
+ *                                        thread calls pthread_exit: the leader is
+ *                                        a zombie (Z) while the others run
+ *   workload threadloop                  creates short-lived threads without end
+ *   workload forkloop                    forks children that exit at once, without end
+ *   workload forkchain                   forks its successor and exits, every
+ *                                        generation (reports only the first)
+ *   workload hold PID                    traces PID and holds it in a ptrace stop,
+ *                                        as a debugger at a breakpoint does
  *   workload vfork                       vfork()s a child that pauses: the parent
  *                                        sits in D until the child exits; the
  *                                        child reports "ready CHILDPID"
@@ -31,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -184,6 +195,84 @@ static int run_vforkthread(void)
     return idle(NULL) != NULL;
 }
 
+static int run_named(const char *name, const char *how)
+{
+    if (prctl(PR_SET_NAME, name, 0, 0, 0) != 0)
+        die("PR_SET_NAME");
+    return run_threads(1, how);
+}
+
+static int run_zombieleader(int n, const char *how)
+{
+    pthread_t t;
+    int i;
+
+    for (i = 0; i < n; i++)
+        if (pthread_create(&t, NULL, body(how), NULL) != 0)
+            die("pthread_create");
+    ready();
+    pthread_exit(NULL);
+}
+
+static void *short_life(void *arg)
+{
+    (void)arg;
+    usleep(1000);
+    return NULL;
+}
+
+static int run_threadloop(void)
+{
+    pthread_attr_t a;
+    pthread_t t;
+
+    pthread_attr_init(&a);
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    ready();
+    for (;;)
+        if (pthread_create(&t, &a, short_life, NULL) != 0)
+            usleep(100);   /* thread limit reached: let some exit */
+    return 0;
+}
+
+static int run_forkloop(void)
+{
+    ready();
+    for (;;) {
+        pid_t pid = fork();
+        if (pid == 0)
+            _exit(0);
+        if (pid > 0)
+            waitpid(pid, NULL, 0);
+    }
+}
+
+static int run_forkchain(void)
+{
+    ready();
+    for (;;) {
+        pid_t pid = fork();
+        if (pid < 0)
+            continue;
+        if (pid > 0)
+            _exit(0);   /* the child carries on */
+    }
+}
+
+static int run_hold(pid_t pid)
+{
+    int st;
+
+    if (ptrace(PTRACE_SEIZE, pid, 0, 0) != 0 || ptrace(PTRACE_INTERRUPT, pid, 0, 0) != 0)
+        die("PTRACE_SEIZE/INTERRUPT");
+    if (waitpid(pid, &st, __WALL) < 0)
+        die("waitpid");
+    ready();
+    for (;;)
+        pause();
+    return 0;
+}
+
 static int run_pty(const char *log, char **argv)
 {
     int master = posix_openpt(O_RDWR | O_NOCTTY), out;
@@ -237,6 +326,18 @@ int main(int argc, char **argv)
         return run_waiter(argv[2], argv[3]);
     if (!strcmp(mode, "eatstop") && argc == 3)
         return run_eatstop((pid_t)atoi(argv[2]));
+    if (!strcmp(mode, "named") && argc == 4)
+        return run_named(argv[2], argv[3]);
+    if (!strcmp(mode, "zombieleader") && argc == 4)
+        return run_zombieleader(atoi(argv[2]), argv[3]);
+    if (!strcmp(mode, "threadloop"))
+        return run_threadloop();
+    if (!strcmp(mode, "forkloop"))
+        return run_forkloop();
+    if (!strcmp(mode, "forkchain"))
+        return run_forkchain();
+    if (!strcmp(mode, "hold") && argc == 3)
+        return run_hold((pid_t)atoi(argv[2]));
     if (!strcmp(mode, "vfork"))
         return vfork_and_wait(NULL) != NULL;
     if (!strcmp(mode, "vforkthread"))

@@ -1,0 +1,80 @@
+use strict;
+use warnings;
+use lib 't/lib';
+use FreezeThawTest;
+use Test::More;
+use Sys::FreezeThaw;
+
+# Threads and names the original module got wrong.
+
+my $CYCLES = 20;
+
+sub cycle_ok {
+    my ($name, @except) = @_;
+    for my $cycle (1 .. $CYCLES) {
+        my $t = eval { Sys::FreezeThaw::freeze() };
+        if (!ok($t, "$name, cycle $cycle: freeze succeeds")) {
+            diag($@);
+            return;
+        }
+        my @running = not_halted(@except);
+        if (!is_deeply(\@running, [], "$name, cycle $cycle: every thread stopped")) {
+            diag("still running: @running");
+        }
+        Sys::FreezeThaw::thaw($t);
+        thawed_ok($t, "$name, cycle $cycle: thawed");
+    }
+    return 1;
+}
+
+# A leader that called pthread_exit shows Z, while its threads run on.
+{
+    my $z = spawn_workload('zombieleader', 4, 'busy');
+    ok(wait_until(sub { grep { $_->[0] == $z && $_->[1] == $z && $_->[2] eq 'Z' } thread_states() }),
+       'zombie leader: the leader is a zombie');
+    cycle_ok('zombie leader with 4 busy threads');
+    my $t = Sys::FreezeThaw::freeze();
+    ok(grep({ $_ == $z } map { @$_ } @$t), 'zombie leader: the process is in the token');
+    Sys::FreezeThaw::thaw($t);
+    kill_tree($z);
+}
+
+# A process with a thousand threads.
+{
+    my $many = spawn_workload('threads', 1000, 'idle');
+    is(scalar(grep { $_->[0] == $many } thread_states()), 1000, 'a process with 1000 threads');
+    cycle_ok('1000 threads');
+    is(Sys::FreezeThaw::last_freeze()->{threads}, 1000, 'the report counts its 1000 threads');
+    kill_tree($many);
+}
+
+# Threads created while the freeze runs: a group stop holds back clone().
+{
+    my $loop = spawn_workload('threadloop');
+    cycle_ok('a process creating threads in a loop');
+    kill_tree($loop);
+}
+
+# Command names that break a parser that splits on white space.
+{
+    my @names = ('a b', 'x)', '(y', "a\nb", '', ') R 1 2 3', ' 7 (z) S 1 ', 'tab	s', "\x{1}ctl", 'abcdefghijklmnopq');
+    my @procs = map { spawn_workload('named', $_, 'busy') } @names;
+    my %comm = map { $_->[0] => $_->[3] } grep { $_->[0] == $_->[1] } thread_states();
+    is_deeply([ map { $comm{$_} } @procs ], [ @names[0 .. 8], 'abcdefghijklmno' ],
+              'the kernel shows the names as set (truncated to 15 bytes)');
+    cycle_ok('hostile command names');
+    my $t = Sys::FreezeThaw::freeze();
+    my %in = map { $_ => 1 } map { @$_ } @$t;
+    is(scalar(grep { $in{$_} } @procs), scalar(@procs), 'every process with a hostile name is in the token');
+    Sys::FreezeThaw::thaw($t);
+
+    # The error message escapes the name of a process that will not stop.
+    my $stubborn = spawn_workload('named', "bad\n\"name\\", 'busy');
+    my $tracer = spawn_workload('eatstop', $stubborn);
+    ok(!eval { Sys::FreezeThaw::freeze({ exclude => [$tracer], timeout => 0.2 }); 1 }, 'a stubborn process with a hostile name');
+    like($@, qr/^unable to stop some processes: $stubborn \($stubborn "bad\\n\\"name\\\\": timed out in state [Rt]\)/,
+         'its name is escaped in the message, on one line');
+    kill_tree($tracer, $stubborn, @procs);
+}
+
+done_testing;
