@@ -137,6 +137,17 @@ char *sft_error_format(const struct sft_error *e)
         fputs("unable to stop some processes: ", f);
         format_notes(f, &e->notes);
         break;
+    case SFT_E_HIDDEN:
+        fprintf(f, "cannot see every process: %s", e->what ? e->what : "");
+        if (e->notes.n) {
+            size_t i;
+            fputs(": ", f);
+            for (i = 0; i < e->notes.n; i++)
+                fprintf(f, "%s%ld", i ? " " : "", (long)e->notes.v[i].pid);
+        }
+        if (e->err)
+            fprintf(f, ": %s", strerror(e->err));
+        break;
     default:
         fputs(e->what ? e->what : "error", f);
         if (e->err)

@@ -23,7 +23,8 @@ enum sft_code {
     SFT_E_NOMEM,      /* out of memory                                   */
     SFT_E_NOTSTOPPED, /* some processes would not stop: see the notes    */
     SFT_E_BADPID,     /* a pid outside 2..SFT_PID_MAX was given          */
-    SFT_E_PROCNS      /* /proc shows another PID namespace than ours     */
+    SFT_E_PROCNS,     /* /proc shows another PID namespace than ours     */
+    SFT_E_HIDDEN      /* /proc hides processes from this caller          */
 };
 
 /* Why one process is named in an error or a report. */

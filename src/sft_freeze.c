@@ -439,7 +439,7 @@ int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     f.stats = stats;
     f.err = err;
 
-    if (sft_proc_is_ours(f.procdir, err) != 0)
+    if (sft_proc_is_ours(f.procdir, err) != 0 || sft_proc_shows_all(f.procdir, err) != 0)
         return -1;
     if (sft_pidset_init(&f.skip) != 0 || sft_pidset_init(&f.held) != 0) {
         sft_pidset_free(&f.skip);

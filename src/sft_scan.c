@@ -64,6 +64,74 @@ int sft_proc_is_ours(const char *procdir, struct sft_error *err)
     return 0;
 }
 
+/* The value of option name= in a comma-separated option list, copied to
+ * out; 0 if found. */
+static int mount_option(const char *opts, const char *name, char *out, size_t outlen)
+{
+    size_t nlen = strlen(name);
+    const char *p = opts;
+
+    while (p && *p) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
+            size_t vlen = len - nlen - 1;
+            if (vlen >= outlen)
+                vlen = outlen - 1;
+            memcpy(out, p + nlen + 1, vlen);
+            out[vlen] = 0;
+            return 0;
+        }
+        p = end ? end + 1 : NULL;
+    }
+    return -1;
+}
+
+static int in_group(gid_t gid)
+{
+    gid_t groups[256];
+    int i, n = getgroups(256, groups);
+
+    if (getegid() == gid)
+        return 1;
+    for (i = 0; i < n; i++)
+        if (groups[i] == gid)
+            return 1;
+    return 0;
+}
+
+int sft_proc_shows_all(const char *procdir, struct sft_error *err)
+{
+    char path[256], line[4096], super[4096] = "", hidepid[32], gid[32];
+    FILE *f;
+
+    if (geteuid() == 0)
+        return 0;   /* root passes the hidepid check (ptrace access) */
+    snprintf(path, sizeof path, "%s/self/mountinfo", procdir);
+    f = fopen(path, "re");
+    if (!f)
+        return 0;   /* no mountinfo: nothing to tell; the scan will see */
+    while (fgets(line, sizeof line, f)) {
+        /* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS...] - FSTYPE SOURCE SUPER */
+        char mnt[256], fstype[32], src[64], sup[4096];
+        const char *dash = strstr(line, " - ");
+        if (!dash || sscanf(line, "%*s %*s %*s %*s %255s", mnt) != 1)
+            continue;
+        if (sscanf(dash + 3, "%31s %63s %4095s", fstype, src, sup) != 3)
+            continue;
+        if (strcmp(mnt, procdir) == 0 && strcmp(fstype, "proc") == 0)
+            strcpy(super, sup);   /* the last one listed is on top */
+    }
+    fclose(f);
+    if (mount_option(super, "hidepid", hidepid, sizeof hidepid) != 0
+        || strcmp(hidepid, "0") == 0 || strcmp(hidepid, "off") == 0)
+        return 0;
+    if (mount_option(super, "gid", gid, sizeof gid) == 0 && in_group((gid_t)atol(gid)))
+        return 0;
+    return sft_error_set(err, SFT_E_HIDDEN, 0,
+                         "/proc is mounted with hidepid, which hides other users' processes from this caller");
+}
+
 int sft_scan(const char *procdir, const struct sft_pidset *skip,
              const struct sft_pidset *held, struct sft_proclist *out,
              struct sft_proclist *zombies, struct sft_scan_counts *counts,
@@ -72,6 +140,7 @@ int sft_scan(const char *procdir, const struct sft_pidset *skip,
     struct sft_scan_counts dummy;
     struct dirent *de;
     DIR *d;
+    int hidden = 0;
 
     if (!counts)
         counts = &dummy;
@@ -99,6 +168,12 @@ int sft_scan(const char *procdir, const struct sft_pidset *skip,
         }
         snprintf(path, sizeof path, "%s/%lld/stat", procdir, pid);
         if (sft_stat_read(path, &st) != 0) {
+            if (errno == EACCES || errno == EPERM) {
+                /* Listed but unreadable: hidden from us, not gone. */
+                sft_error_note(err, (pid_t)pid, NULL, 0, 0, errno);
+                hidden = errno;
+                continue;
+            }
             counts->vanished++;
             continue;
         }
@@ -138,6 +213,8 @@ int sft_scan(const char *procdir, const struct sft_pidset *skip,
         return sft_error_set(err, SFT_E_PROC, saved, "cannot read /proc");
     }
     closedir(d);
+    if (hidden)
+        return sft_error_set(err, SFT_E_HIDDEN, hidden, "some processes cannot be read");
     if (counts->seen == 0)   /* an empty directory is not a procfs */
         return sft_error_set(err, SFT_E_PROC, ENOENT, "cannot read /proc: no processes listed");
     return 0;

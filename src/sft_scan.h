@@ -54,12 +54,21 @@ struct sft_proc *sft_proclist_push(struct sft_proclist *l);
  * another pid. */
 int sft_proc_is_ours(const char *procdir, struct sft_error *err);
 
+/* Checks that procdir shows this caller every process: a procfs mounted
+ * with hidepid (other than off/0) hides the processes of other users from
+ * a caller that is not root and not in the mount's gid= group, and a freeze
+ * that trusted the listing would leave them running.  Returns 0, or -1
+ * with err set to SFT_E_HIDDEN. */
+int sft_proc_shows_all(const char *procdir, struct sft_error *err);
+
 /* Empties out and fills it with the processes of procdir (normally
  * "/proc") that may still run.  held (may be NULL) holds the pids the
  * caller stopped itself: only counted apart from the ones stopped by
  * someone else.  zombies (may be NULL) is emptied and receives the zombie
  * and dead processes seen.  counts may be NULL.  Returns 0, or -1 with err
- * set: SFT_E_PROC if procdir cannot be read, SFT_E_NOMEM. */
+ * set: SFT_E_PROC if procdir cannot be read, SFT_E_HIDDEN if the stat file
+ * of a listed process cannot be read (permission denied: it is hidden from
+ * this caller; the notes name it), SFT_E_NOMEM. */
 int sft_scan(const char *procdir, const struct sft_pidset *skip,
              const struct sft_pidset *held, struct sft_proclist *out,
              struct sft_proclist *zombies, struct sft_scan_counts *counts,
