@@ -1,0 +1,71 @@
+use strict;
+use warnings;
+use lib 't/lib';
+use FreezeThawTest;
+use Test::More;
+use File::Temp qw(tempdir);
+use Sys::FreezeThaw;
+
+# Processes traced by another tracer: after a freeze and thaw each tracee is
+# in the state it was in before (running, or held stopped by its debugger)
+# and its tracer still holds it.
+
+my $CYCLES = 20;
+my $dir = tempdir(CLEANUP => 1);
+
+sub status_of {
+    my ($pid) = @_;
+    open my $fh, '<', "/proc/$pid/status" or return ('', -1);
+    my $s = do { local $/; <$fh> };
+    return ($s =~ /^State:\s+(\S)/m, $s =~ /^TracerPid:\s+(\d+)/m);
+}
+sub children_of {
+    my ($parent) = @_;
+    return map { $_->[0] } grep {
+        $_->[0] == $_->[1] && do { open my $f, '<', "/proc/$_->[0]/stat"; (scalar(<$f>) // '') =~ /\) \S $parent /s }
+    } thread_states();
+}
+
+# A running tracee under strace (its parent).
+SKIP: {
+    my ($strace) = grep { -x } map { "$_/strace" } split /:/, $ENV{PATH};
+    skip 'strace is not installed', 4 * $CYCLES + 2 unless $strace;
+    my $tracer = fork // die;
+    if (!$tracer) {
+        exec $strace, '-f', '-o', "$dir/strace.log", workload(), 'busy';
+        exit 111;
+    }
+    ok(wait_until(sub { children_of($tracer) }), 'strace started its tracee');
+    my ($tracee) = children_of($tracer);
+    my (undef, $tp) = status_of($tracee);
+    is($tp, $tracer, 'the tracee is traced by strace');
+    for my $cycle (1 .. $CYCLES) {
+        my $t = Sys::FreezeThaw::freeze();
+        frozen_ok("strace cycle $cycle: everything stopped, strace and its tracee too");
+        Sys::FreezeThaw::thaw($t);
+        ok(wait_until(sub { (status_of($tracee))[0] eq 'R' }, 3), "strace cycle $cycle: the tracee runs again");
+        my ($state, $tracer_now) = status_of($tracee);
+        is($tracer_now, $tracer, "strace cycle $cycle: strace still traces it");
+        like((status_of($tracer))[0], qr/^[SR]$/, "strace cycle $cycle: strace runs");
+    }
+    kill_tree($tracer);
+}
+
+# A tracee held stopped by its debugger stays held.
+{
+    my $tracee = spawn_workload('busy');
+    my $holder = spawn_workload('hold', $tracee);
+    is_deeply([ status_of($tracee) ], [ 't', $holder ], 'the debugger holds its tracee in a ptrace stop');
+    for my $cycle (1 .. $CYCLES) {
+        my $t = Sys::FreezeThaw::freeze();
+        ok(!grep({ $_ == $tracee } map { @$_ } @$t), "held cycle $cycle: the held tracee is not in the token (already stopped)");
+        frozen_ok("held cycle $cycle: everything stopped");
+        Sys::FreezeThaw::thaw($t);
+        select undef, undef, undef, 0.02;
+        is_deeply([ status_of($tracee) ], [ 't', $holder ], "held cycle $cycle: still held by its debugger");
+        like((status_of($holder))[0], qr/^[SR]$/, "held cycle $cycle: the debugger runs");
+    }
+    kill_tree($holder, $tracee);
+}
+
+done_testing;
