@@ -73,7 +73,8 @@ static void hv_store_uv(pTHX_ HV *hv, const char *key, UV v)
 static SV *note_to_sv(pTHX_ const struct sft_note *n)
 {
     static const char *const reasons[] = {
-        "", "timeout", "permission denied", "uninterruptible sleep, stop pending"
+        "", "timeout", "permission denied", "uninterruptible sleep, stop pending",
+        "in a frozen cgroup"
     };
     HV *hv = newHV();
 
@@ -81,7 +82,7 @@ static SV *note_to_sv(pTHX_ const struct sft_note *n)
     (void)hv_store(hv, "comm", 4, newSVpv(n->comm, 0), 0);
     (void)hv_store(hv, "state", 5, n->state ? newSVpvn(&n->state, 1) : newSV(0), 0);
     (void)hv_store(hv, "reason", 6,
-                   newSVpv(n->reason > 0 && n->reason <= SFT_R_DSLEEP ? reasons[n->reason] : "unknown", 0), 0);
+                   newSVpv(n->reason > 0 && n->reason <= SFT_R_CGROUP ? reasons[n->reason] : "unknown", 0), 0);
     return newRV_noinc((SV *)hv);
 }
 

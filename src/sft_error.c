@@ -93,6 +93,7 @@ static const char *reason_text(const struct sft_note *n)
     case SFT_R_TIMEOUT: return "timed out";
     case SFT_R_EPERM:   return "permission denied";
     case SFT_R_DSLEEP:  return "in uninterruptible sleep, stop pending";
+    case SFT_R_CGROUP:  return "in a frozen cgroup";
     }
     return "unknown reason";
 }

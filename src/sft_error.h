@@ -31,8 +31,9 @@ enum sft_code {
 enum sft_reason {
     SFT_R_TIMEOUT = 1, /* still not stopped when the time budget ran out  */
     SFT_R_EPERM,       /* kill() was refused: permission denied           */
-    SFT_R_DSLEEP       /* counted as frozen: a thread in uninterruptible
+    SFT_R_DSLEEP,      /* counted as frozen: a thread in uninterruptible
                           sleep with its stop pending                    */
+    SFT_R_CGROUP       /* counted as frozen: in a frozen cgroup           */
 };
 
 struct sft_note {

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #endif
 #include "sft_freeze.h"
+#include "sft_cgroup.h"
 #include "sft_clock.h"
 #include "sft_order.h"
 #include "sft_pidset.h"
@@ -28,7 +29,7 @@
  * microseconds and must not be reported as stubborn for want of a look. */
 #define PARTIAL_GRACE_S 0.05
 
-enum { P_RUNNING, P_HALTED, P_HALTED_D, P_GONE };
+enum { P_RUNNING, P_HALTED, P_HALTED_D, P_HALTED_CG, P_GONE };
 
 struct freezer {
     const char *procdir;
@@ -37,6 +38,8 @@ struct freezer {
     int expired;               /* partial_ok only: the budget is spent   */
     struct sft_pidset skip;    /* pid 1, the caller, the user's exclusions */
     struct sft_pidset held;    /* every pid in the token                 */
+    struct sft_pidset cgfrozen;/* held by a frozen cgroup: count as frozen */
+    struct sft_cgroup_roots cgroups;
     struct sft_token *token;
     struct sft_freeze_stats *stats;
     struct sft_error *err;
@@ -132,6 +135,8 @@ static int check_halted(struct freezer *f, struct sft_proc *p)
         return P_GONE;
     p->state = st.state;
     p->nthreads = st.num_threads;
+    if (sft_pidset_has(&f->cgfrozen, p->pid))
+        return P_HALTED_CG;
     switch (thread_class(f, p->pid, p->pid, st.state)) {
     case T_RUNS:   return P_RUNNING;
     case T_DSLEEP: in_d++; break;
@@ -147,6 +152,19 @@ static int check_halted(struct freezer *f, struct sft_proc *p)
         return P_HALTED_D;
     p->state = 'D';
     return P_RUNNING;
+}
+
+/* Whether a process that does not stop is held by a frozen cgroup; asked
+ * once per process, and remembered for the rescans. */
+static int in_frozen_cgroup(struct freezer *f, struct sft_proc *p)
+{
+    if (!p->cgroup_checked) {
+        p->cgroup_checked = 1;
+        sft_cgroup_find_roots(f->procdir, &f->cgroups);
+        if (sft_cgroup_frozen(f->procdir, &f->cgroups, p->pid))
+            sft_pidset_add(&f->cgfrozen, p->pid);
+    }
+    return sft_pidset_has(&f->cgfrozen, p->pid);
 }
 
 /* Gives up on the processes still running: notes them; fails unless
@@ -205,14 +223,25 @@ static int stop_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
 
         for (i = 0; i < waiting; i++) {
             struct sft_proc *p = &procs[idx[i]];
-            switch (check_halted(f, p)) {
+            int r = check_halted(f, p);
+
+            /* Still running after the waits reached their longest sleep,
+             * or in D: a frozen cgroup may be holding it. */
+            if ((r == P_RUNNING && delay >= WAIT_MAX_US) || r == P_HALTED_D)
+                if (in_frozen_cgroup(f, p))
+                    r = P_HALTED_CG;
+            switch (r) {
             case P_RUNNING:
                 idx[still++] = idx[i];
                 break;
+            case P_HALTED_CG:
+                sft_notes_add(&f->stats->counted_frozen, p->pid, p->comm, p->state, SFT_R_CGROUP, 0);
+                goto confirmed;
             case P_HALTED_D:
                 sft_notes_add(&f->stats->counted_frozen, p->pid, p->comm, 'D', SFT_R_DSLEEP, 0);
-                /* fall through */
+                goto confirmed;
             case P_HALTED:
+            confirmed:
                 if (add)
                     f->stats->threads += (size_t)(p->nthreads > 0 ? p->nthreads : 1);
                 break;
@@ -441,8 +470,10 @@ int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
 
     if (sft_proc_is_ours(f.procdir, err) != 0 || sft_proc_shows_all(f.procdir, err) != 0)
         return -1;
-    if (sft_pidset_init(&f.skip) != 0 || sft_pidset_init(&f.held) != 0) {
+    if (sft_pidset_init(&f.skip) != 0 || sft_pidset_init(&f.held) != 0
+        || sft_pidset_init(&f.cgfrozen) != 0) {
         sft_pidset_free(&f.skip);
+        sft_pidset_free(&f.held);
         return sft_error_set(err, SFT_E_NOMEM, ENOMEM, "out of memory");
     }
     sft_pidset_add(&f.skip, 1);
@@ -467,6 +498,7 @@ int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     stats->seconds = sft_now() - start;
     sft_pidset_free(&f.skip);
     sft_pidset_free(&f.held);
+    sft_pidset_free(&f.cgfrozen);
     if (own_stats)
         sft_freeze_stats_free(stats);
     return rc;

@@ -205,6 +205,7 @@ int sft_scan(const char *procdir, const struct sft_pidset *skip,
         p->state = st.state;
         p->nthreads = st.num_threads;
         p->starttime = st.starttime;
+        p->cgroup_checked = 0;
         memcpy(p->comm, st.comm, sizeof p->comm);
     }
     if (errno) {

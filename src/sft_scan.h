@@ -20,6 +20,7 @@ struct sft_proc {
     char state;                   /* as last read                     */
     long nthreads;
     unsigned long long starttime; /* identifies the process: see stat */
+    char cgroup_checked;          /* the freeze asked sft_cgroup once */
     char comm[SFT_COMM_MAX];
 };
 
