@@ -69,6 +69,14 @@ cmp_ok($report->{processes}, '>=', 4 + 13 + 15, 'last_freeze counts the processe
 cmp_ok($report->{passes}, '>=', 4, 'last_freeze counts the passes (tree of depth 3 below the harness)');
 ok($report->{seconds} > 0 && $report->{seconds} < 5, 'last_freeze measures the time');
 is_deeply($report->{not_stopped}, [], 'nothing was left unstopped');
+is_deeply($report->{counted_frozen}, [], 'nothing counted frozen outside T');
+is($report->{skipped}{already_stopped}, 1, 'the report names the one process stopped beforehand');
+cmp_ok($report->{skipped}{excluded}, '>=', 2, 'pid 1 and the caller are excluded');
+cmp_ok($report->{threads}, '>=', $report->{processes} + 15 + 7, 'threads counted (16 + 8 in two processes)');
+ok($report->{scan_seconds} > 0 && $report->{stop_seconds} > 0
+   && $report->{scan_seconds} + $report->{stop_seconds} <= $report->{seconds}, 'phase times add up');
+cmp_ok($report->{scans}, '>=', 2, 'at least two reads of /proc: the second finds nothing new');
+cmp_ok($report->{stat_reads}, '>=', 2 * $report->{processes}, 'stat reads counted');
 $report->{processes} = -1;
 isnt(Sys::FreezeThaw::last_freeze()->{processes}, -1, 'last_freeze returns a copy');
 

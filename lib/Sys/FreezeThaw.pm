@@ -259,15 +259,51 @@ is continued.
 
 =item $report = Sys::FreezeThaw::last_freeze
 
-Returns a HASH reference describing the last successful C<freeze> in
-this interpreter (undef before the first): C<processes> (in the token),
-C<passes>, C<scans> (reads of F</proc>), C<stat_reads> (stat files
-read), C<seconds> (time the freeze took) and C<not_stopped>, an ARRAY
-reference of processes that C<$PARTIAL_OK> let the freeze go past, each
-a HASH reference with C<pid>, C<comm> (command name), C<state> (the
-state letter last read) and C<reason> (C<timeout> or
-C<permission denied>).  The report is a copy: changing it changes
-nothing.
+Returns a HASH reference describing the last successful C<freeze> made
+by this interpreter (each ithread has its own; undef before the first).
+The report is a copy: changing it changes nothing.  Keys:
+
+=over 4
+
+=item C<processes>, C<threads>, C<passes>
+
+How many processes are in the token, how many threads they had when each
+was confirmed stopped, and in how many passes they were stopped.
+
+=item C<seconds>, C<scan_seconds>, C<stop_seconds>
+
+The time the freeze took, and how much of it went into reading F</proc>
+for processes and into sending stops and waiting for them.
+
+=item C<scans>, C<stat_reads>
+
+How many times F</proc> was read through, and how many F<stat> and
+F<status> files were read in all.
+
+=item C<skipped>
+
+A HASH reference of what the last read of F</proc> passed over, by
+reason: C<excluded> (pid 1, the caller and C<@EXCLUDE>),
+C<kernel_threads>, C<already_stopped> (stopped or held by a debugger
+before; they stay stopped after C<thaw>), C<zombies>, C<vanished>
+(exited while being read).
+
+=item C<counted_frozen>
+
+An ARRAY reference of the processes counted as frozen although not in
+state T, each a HASH reference with C<pid>, C<comm> (command name),
+C<state> (the state letter last read) and C<reason>:
+C<uninterruptible sleep, stop pending> (see L</DESCRIPTION>) or
+C<in a frozen cgroup> (a cgroup freezer holds it; such a process may
+never reach T while its cgroup stays frozen, but it cannot run).
+
+=item C<not_stopped>
+
+An ARRAY reference of the processes C<$PARTIAL_OK> let the freeze go
+past, in the same form, with C<reason> C<timeout> or
+C<permission denied>.
+
+=back
 
 =back
 
