@@ -10,11 +10,88 @@
 #include "perl.h"
 #include "XSUB.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 
 #include "sft_freeze.h"
 #include "sft_pidset.h"
 #include "sft_thaw.h"
+
+/* What a live token carries besides its pids, as magic on its outer array:
+ * who each pid named (pidfds, start times), the guard that thaws if this
+ * process dies, and the job-control signal dispositions to restore.  A
+ * copy of the token (or one built by hand) is plain pids without it. */
+struct frozen {
+    struct sft_token token;
+    struct sft_guard guard;
+    struct sigaction saved_job[3];   /* TSTP, TTIN, TTOU */
+    int thawed;
+};
+
+static const int job_signals[3] = { SIGTSTP, SIGTTIN, SIGTTOU };
+
+/* Ends the frozen window of f: continues its processes unless the guard
+ * already did (MAX_FROZEN).  Returns 1 if it continued them, 0 if the
+ * window had been cut short. */
+static int frozen_thaw(struct frozen *f)
+{
+    struct sft_error err;
+    int cut, i;
+
+    if (f->thawed)
+        return 1;
+    f->thawed = 1;
+    cut = sft_guard_begin_thaw(&f->guard);
+    sft_error_init(&err);
+    if (!cut)
+        (void)sft_thaw(&f->token, NULL, NULL, &err);   /* pids checked at freeze */
+    sft_error_free(&err);
+    sft_guard_release(&f->guard);
+    sft_token_close_pidfds(&f->token);
+    for (i = 0; i < 3; i++)
+        sigaction(job_signals[i], &f->saved_job[i], NULL);
+    return !cut;
+}
+
+static void frozen_free(struct frozen *f)
+{
+    frozen_thaw(f);   /* a token dropped unthawed must not leave a frozen machine */
+    sft_token_free(&f->token);
+    free(f);
+}
+
+static int frozen_mg_free(pTHX_ SV *sv, MAGIC *mg)
+{
+    PERL_UNUSED_ARG(sv);
+    if (mg->mg_ptr)
+        frozen_free((struct frozen *)mg->mg_ptr);
+    mg->mg_ptr = NULL;
+    return 0;
+}
+
+/* An ithread's copy of a token is plain pids: only the interpreter that
+ * froze owns the guard and the pidfds. */
+static int frozen_mg_dup(pTHX_ MAGIC *mg, CLONE_PARAMS *param)
+{
+    PERL_UNUSED_ARG(param);
+    mg->mg_ptr = NULL;
+    return 0;
+}
+
+static MGVTBL frozen_vtbl = { NULL, NULL, NULL, NULL, frozen_mg_free, NULL, frozen_mg_dup, NULL };
+
+static struct frozen *frozen_of(pTHX_ SV *av)
+{
+    MAGIC *mg;
+
+    if (SvTYPE(av) < SVt_PVMG)
+        return NULL;
+    for (mg = SvMAGIC(av); mg; mg = mg->mg_moremagic)
+        if (mg->mg_type == PERL_MAGIC_ext && mg->mg_virtual == &frozen_vtbl)
+            return (struct frozen *)mg->mg_ptr;
+    return NULL;
+}
 
 /* The one place a core error becomes a Perl exception. */
 static void croak_core(pTHX_ struct sft_error *e)
@@ -125,15 +202,20 @@ MODULE = Sys::FreezeThaw    PACKAGE = Sys::FreezeThaw
 PROTOTYPES: DISABLE
 
 void
-_freeze(SV *exclude, NV timeout, int partial_ok)
+_freeze(SV *exclude, NV timeout, int partial_ok, NV max_frozen, int no_pidfd)
   PREINIT:
-    AV *ex;
+    static const int abort_signals[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2 };
+    AV *ex, *passes;
     SSize_t i, n;
     pid_t *pids;
     struct sft_freeze_opts opts;
     struct sft_freeze_stats stats;
-    struct sft_token token;
     struct sft_error err;
+    struct frozen *f;
+    struct sigaction ignore;
+    sigset_t abort_set, old_mask;
+    SV *token_ref, *stats_ref;
+    int rc;
   PPCODE:
     ex = deref_av(aTHX_ exclude, "exclude");
     n = av_len(ex) + 1;
@@ -143,58 +225,121 @@ _freeze(SV *exclude, NV timeout, int partial_ok)
         SV **e = av_fetch(ex, i, 0);
         pids[i] = e ? sv_to_pid(aTHX_ *e) : 0;
     }
+    f = (struct frozen *)calloc(1, sizeof *f);
+    if (!f)
+        croak("out of memory");
+    sft_token_init(&f->token);
+    sft_error_init(&err);
+
+    /* The freezer must not be stopped itself while others are frozen:
+     * job-control stops are ignored until thaw. */
+    memset(&ignore, 0, sizeof ignore);
+    ignore.sa_handler = SIG_IGN;
+    for (i = 0; i < 3; i++)
+        sigaction(job_signals[i], &ignore, &f->saved_job[i]);
+
+    if (sft_guard_start(&f->guard, max_frozen, NULL, &err) != 0) {
+        for (i = 0; i < 3; i++)
+            sigaction(job_signals[i], &f->saved_job[i], NULL);
+        free(f);
+        croak_core(aTHX_ &err);
+    }
+
+    /* Signals that would end the caller are held while the freeze runs;
+     * the core ends the freeze when one is pending, continues everything,
+     * and the signal is delivered once unblocked below. */
+    sigemptyset(&abort_set);
+    for (i = 0; i < (SSize_t)(sizeof abort_signals / sizeof abort_signals[0]); i++)
+        sigaddset(&abort_set, abort_signals[i]);
+    pthread_sigmask(SIG_BLOCK, &abort_set, &old_mask);
+
     memset(&opts, 0, sizeof opts);
     opts.timeout = timeout;
     opts.partial_ok = partial_ok;
     opts.exclude = pids;
     opts.nexclude = (size_t)n;
-    sft_token_init(&token);
-    sft_error_init(&err);
-    if (sft_freeze(&opts, &token, &stats, &err) != 0) {
+    opts.no_pidfd = no_pidfd;
+    opts.guard = &f->guard;
+    opts.abort_on = &abort_set;
+    rc = sft_freeze(&opts, &f->token, &stats, &err);
+    if (rc != 0) {
+        /* The core continued everything it stopped. */
+        f->thawed = 1;
+        sft_guard_release(&f->guard);
+        for (i = 0; i < 3; i++)
+            sigaction(job_signals[i], &f->saved_job[i], NULL);
+        sft_token_free(&f->token);
+        free(f);
         sft_freeze_stats_free(&stats);
+        pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
         croak_core(aTHX_ &err);
     }
-    EXTEND(SP, 2);
-    mPUSHs(token_to_sv(aTHX_ &token));
-    mPUSHs(stats_to_sv(aTHX_ &stats, &err));
-    sft_token_free(&token);
+    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+
+    token_ref = sv_2mortal(token_to_sv(aTHX_ &f->token));
+    passes = (AV *)SvRV(token_ref);
+    sv_magicext((SV *)passes, NULL, PERL_MAGIC_ext, &frozen_vtbl, (const char *)f, 0)->mg_flags |= MGf_DUP;
+    stats_ref = sv_2mortal(stats_to_sv(aTHX_ &stats, &err));
+    hv_store_uv(aTHX_ (HV *)SvRV(stats_ref), "guard_pid", (UV)sft_guard_pid(&f->guard));
     sft_freeze_stats_free(&stats);
     sft_error_free(&err);
+    EXTEND(SP, 2);
+    PUSHs(token_ref);
+    PUSHs(stats_ref);
 
-void
+int
 _thaw(SV *token_sv)
   PREINIT:
     AV *passes;
     SSize_t k, i, npasses;
     struct sft_token token;
     struct sft_error err;
+    struct frozen *f;
   CODE:
     passes = deref_av(aTHX_ token_sv, "token");
-    npasses = av_len(passes) + 1;
-    /* Every croak comes before the first allocation. */
-    for (k = 0; k < npasses; k++) {
-        SV **p = av_fetch(passes, k, 0);
-        (void)deref_av(aTHX_ p ? *p : &PL_sv_undef, "token pass");
-    }
-    sft_token_init(&token);
-    sft_error_init(&err);
-    for (k = 0; k < npasses; k++) {
-        AV *pass = (AV *)SvRV(*av_fetch(passes, k, 0));
-        SSize_t n = av_len(pass) + 1;
-        int failed = sft_token_new_pass(&token) != 0;
-
-        for (i = 0; !failed && i < n; i++) {
-            SV **e = av_fetch(pass, i, 0);
-            failed = sft_token_add(&token, e ? sv_to_pid(aTHX_ *e) : 0) != 0;
+    f = frozen_of(aTHX_ (SV *)passes);
+    if (f) {
+        RETVAL = frozen_thaw(f);
+    } else {
+        /* Plain pids (a copy, or built by hand): only processes that are
+         * stopped now are continued.  Every croak comes before the first
+         * allocation. */
+        npasses = av_len(passes) + 1;
+        for (k = 0; k < npasses; k++) {
+            SV **p = av_fetch(passes, k, 0);
+            (void)deref_av(aTHX_ p ? *p : &PL_sv_undef, "token pass");
         }
-        if (failed) {
+        sft_token_init(&token);
+        sft_error_init(&err);
+        for (k = 0; k < npasses; k++) {
+            AV *pass = (AV *)SvRV(*av_fetch(passes, k, 0));
+            SSize_t n = av_len(pass) + 1;
+            int failed = sft_token_new_pass(&token) != 0;
+
+            for (i = 0; !failed && i < n; i++) {
+                SV **e = av_fetch(pass, i, 0);
+                failed = sft_token_add(&token, e ? sv_to_pid(aTHX_ *e) : 0) != 0;
+            }
+            if (failed) {
+                sft_token_free(&token);
+                sft_error_set(&err, SFT_E_NOMEM, ENOMEM, "out of memory");
+                croak_core(aTHX_ &err);
+            }
+        }
+        if (sft_thaw(&token, NULL, NULL, &err) != 0) {
             sft_token_free(&token);
-            sft_error_set(&err, SFT_E_NOMEM, ENOMEM, "out of memory");
             croak_core(aTHX_ &err);
         }
-    }
-    if (sft_thaw(&token, &err) != 0) {
         sft_token_free(&token);
-        croak_core(aTHX_ &err);
+        RETVAL = 1;
     }
-    sft_token_free(&token);
+  OUTPUT:
+    RETVAL
+
+int
+_is_live(SV *token_sv)
+  CODE:
+    RETVAL = SvROK(token_sv) && SvTYPE(SvRV(token_sv)) == SVt_PVAV
+             && frozen_of(aTHX_ SvRV(token_sv)) && !frozen_of(aTHX_ SvRV(token_sv))->thawed;
+  OUTPUT:
+    RETVAL

@@ -1,4 +1,7 @@
 /* sft_cgroup.c - find the freezer state of a process's cgroup. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include "sft_cgroup.h"
 
 #include <stdio.h>

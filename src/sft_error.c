@@ -1,8 +1,12 @@
 /* sft_error.c - the error struct and its one-line message. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include "sft_error.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 
 void sft_error_init(struct sft_error *e)
@@ -87,6 +91,22 @@ void sft_escape_comm(const char *name, char *out, size_t outlen)
     out[o] = 0;
 }
 
+/* The signals that abort a freeze (and a few more), by name. */
+static const char *signal_name(int sig)
+{
+    switch (sig) {
+    case SIGINT:  return "INT";
+    case SIGTERM: return "TERM";
+    case SIGQUIT: return "QUIT";
+    case SIGHUP:  return "HUP";
+    case SIGPIPE: return "PIPE";
+    case SIGALRM: return "ALRM";
+    case SIGUSR1: return "USR1";
+    case SIGUSR2: return "USR2";
+    }
+    return "?";
+}
+
 static const char *reason_text(const struct sft_note *n)
 {
     switch (n->reason) {
@@ -148,6 +168,18 @@ char *sft_error_format(const struct sft_error *e)
         }
         if (e->err)
             fprintf(f, ": %s", strerror(e->err));
+        break;
+    case SFT_E_LOCKED:
+        fputs(e->what ? e->what : "locked", f);
+        if (e->notes.n == 2)
+            fprintf(f, " (held by pid %ld, guard pid %ld)", (long)e->notes.v[0].pid,
+                    (long)e->notes.v[1].pid);
+        else if (e->err)
+            fprintf(f, ": %s", strerror(e->err));
+        break;
+    case SFT_E_INTERRUPTED:
+        fprintf(f, "freeze interrupted by SIG%s; every process it had stopped was continued",
+                signal_name(e->err));
         break;
     default:
         fputs(e->what ? e->what : "error", f);

@@ -24,7 +24,11 @@ enum sft_code {
     SFT_E_NOTSTOPPED, /* some processes would not stop: see the notes    */
     SFT_E_BADPID,     /* a pid outside 2..SFT_PID_MAX was given          */
     SFT_E_PROCNS,     /* /proc shows another PID namespace than ours     */
-    SFT_E_HIDDEN      /* /proc hides processes from this caller          */
+    SFT_E_HIDDEN,     /* /proc hides processes from this caller          */
+    SFT_E_LOCKED,     /* another freeze holds this PID namespace: notes
+                         name its caller and its guard                   */
+    SFT_E_GUARD,      /* the guard process could not be started          */
+    SFT_E_INTERRUPTED /* a signal arrived: err is its number             */
 };
 
 /* Why one process is named in an error or a report. */

@@ -6,6 +6,7 @@
 #include "sft_cgroup.h"
 #include "sft_clock.h"
 #include "sft_order.h"
+#include "sft_pidfd.h"
 #include "sft_pidset.h"
 #include "sft_procstat.h"
 #include "sft_scan.h"
@@ -29,7 +30,7 @@
  * microseconds and must not be reported as stubborn for want of a look. */
 #define PARTIAL_GRACE_S 0.05
 
-enum { P_RUNNING, P_HALTED, P_HALTED_D, P_HALTED_CG, P_GONE };
+enum { P_RUNNING, P_HALTED, P_HALTED_D, P_HALTED_CG, P_GONE, P_REPLACED };
 
 struct freezer {
     const char *procdir;
@@ -38,6 +39,10 @@ struct freezer {
     int expired;               /* partial_ok only: the budget is spent   */
     struct sft_pidset skip;    /* pid 1, the caller, the user's exclusions */
     struct sft_pidset held;    /* every pid in the token                 */
+    struct sft_pidmap held_index; /* pid -> its latest entry in the token */
+    int use_pidfd;             /* signal through pidfds where possible    */
+    struct sft_guard *guard;
+    const sigset_t *abort_on;
     struct sft_pidset cgfrozen;/* held by a frozen cgroup: count as frozen */
     struct sft_cgroup_roots cgroups;
     struct sft_token *token;
@@ -132,7 +137,7 @@ static int check_halted(struct freezer *f, struct sft_proc *p)
     if (sft_stat_read(path, &st) != 0)
         return P_GONE;
     if (st.starttime != p->starttime)       /* the pid now names another */
-        return P_GONE;
+        return P_REPLACED;
     p->state = st.state;
     p->nthreads = st.num_threads;
     if (sft_pidset_has(&f->cgfrozen, p->pid))
@@ -184,6 +189,48 @@ static int time_out(struct freezer *f, struct sft_proc *procs,
     return 0;
 }
 
+/* A signal of abort_on is pending: the freeze ends (and the caller, once
+ * it has unblocked them, gets the signal). */
+static int interrupted(struct freezer *f)
+{
+    sigset_t pending;
+    int sig;
+
+    if (!f->abort_on || sigpending(&pending) != 0)
+        return 0;
+    for (sig = 1; sig < 32; sig++)
+        if (sigismember(f->abort_on, sig) == 1 && sigismember(&pending, sig) == 1)
+            return sft_error_set(f->err, SFT_E_INTERRUPTED, sig, "freeze interrupted by a signal");
+    return 0;
+}
+
+/* Sends sig to the process the token's latest entry for pid names:
+ * through its pidfd where it has one. */
+static int send_signal(struct freezer *f, pid_t pid, int sig)
+{
+    size_t ix;
+
+    if (sft_pidmap_get(&f->held_index, pid, &ix) && f->token->pidfds
+        && f->token->pidfds[ix] >= 0)
+        return sft_pidfd_signal(f->token->pidfds[ix], sig);
+    return kill(pid, sig);
+}
+
+/* Makes the token's latest entry for pid name no process: a thaw passes
+ * it over. */
+static void forget(struct freezer *f, pid_t pid)
+{
+    size_t ix;
+
+    if (!sft_pidmap_get(&f->held_index, pid, &ix) || !f->token->starttimes)
+        return;
+    if (f->token->pidfds[ix] >= 0) {
+        close(f->token->pidfds[ix]);
+        f->token->pidfds[ix] = -1;
+    }
+    f->token->starttimes[ix] = (unsigned long long)-1;
+}
+
 /* Sends SIGSTOP to procs[idx[0..n-1]] (adding each to the token first if
  * add is set) and waits until every thread of each has halted.  idx is
  * reused as the list of processes still waited for. */
@@ -196,20 +243,36 @@ static int stop_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
 
     for (i = 0; i < n; i++) {
         struct sft_proc *p = &procs[idx[i]];
+        int rc;
 
         if (add) {
-            if (sft_token_add(f->token, p->pid) != 0)
+            /* The pidfd names this process from now on, whatever becomes
+             * of its pid; it is opened before the stop is sent, and the
+             * process enters the token before it too. */
+            int fd = f->use_pidfd ? sft_pidfd_open(p->pid) : -1;
+            if (fd < 0 && errno == ESRCH)
+                continue;          /* gone since the scan: nothing to stop */
+            if (sft_token_add_known(f->token, p->pid, p->starttime, fd) != 0) {
+                if (fd >= 0)
+                    close(fd);
                 return sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "out of memory");
+            }
             sft_pidset_add(&f->held, p->pid);
+            if (sft_pidmap_put(&f->held_index, p->pid, f->token->npids - 1) != 0)
+                return sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "out of memory");
+            if (f->guard && sft_guard_record(f->guard, p->pid, p->starttime) != 0) {
+                sft_token_drop_last(f->token);
+                return sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "the guard's record is full");
+            }
         }
-        if (kill(p->pid, SIGSTOP) == 0) {
+        rc = send_signal(f, p->pid, SIGSTOP);
+        if (rc == 0) {
             idx[waiting++] = idx[i];
         } else if (errno == EPERM) {
             /* Kept in the token: a SIGCONT to it later is harmless. */
             sft_error_note(f->err, p->pid, p->comm, p->state, SFT_R_EPERM, EPERM);
             denied++;
-        }
-        else if (add) {
+        } else if (add) {
             /* ESRCH: it exited since the scan and nothing was sent: its pid
              * must not stay in the token, a newcomer may take it. */
             sft_token_drop_last(f->token);
@@ -234,6 +297,13 @@ static int stop_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
             case P_RUNNING:
                 idx[still++] = idx[i];
                 break;
+            case P_REPLACED:
+                /* The pid was taken by a new process between the scan and
+                 * the stop: the stop may have reached it.  Undo that, and
+                 * forget the entry; the next scan finds the newcomer. */
+                send_signal(f, p->pid, SIGCONT);
+                forget(f, p->pid);
+                break;
             case P_HALTED_CG:
                 sft_notes_add(&f->stats->counted_frozen, p->pid, p->comm, p->state, SFT_R_CGROUP, 0);
                 goto confirmed;
@@ -250,6 +320,8 @@ static int stop_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
         waiting = still;
         if (!waiting)
             break;
+        if (interrupted(f))
+            return -1;
         if (sft_now() >= until)
             return time_out(f, procs, idx, waiting);
         sft_sleep_us(delay);
@@ -330,7 +402,12 @@ static size_t split_found(struct freezer *f, struct sft_proclist *found,
     again->n = 0;
     for (i = 0; i < found->n; i++) {
         struct sft_proc *p = &found->v[i];
-        if (!sft_pidset_has(&f->held, p->pid)) {
+        size_t ix;
+
+        if (!sft_pidset_has(&f->held, p->pid)
+            || (sft_pidmap_get(&f->held_index, p->pid, &ix)
+                && f->token->starttimes[ix] != p->starttime)) {
+            /* New to this freeze, or a newcomer under a pid it held. */
             found->v[nfresh++] = *p;
         } else if (check_halted(f, p) == P_RUNNING) {
             struct sft_proc *a = sft_proclist_push(again);
@@ -390,6 +467,10 @@ static int freeze_loop(struct freezer *f)
         size_t nfresh;
         int deaths;
 
+        if (interrupted(f)) {
+            rc = -1;
+            break;
+        }
         rc = sft_scan(f->procdir, &f->skip, &f->held, &found, &zombies, &counts, f->err);
         f->stats->scan_seconds += sft_now() - t0;
         if (rc != 0)
@@ -463,6 +544,10 @@ int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     if (strlen(f.procdir) > 128)   /* paths under it must fit in 256 bytes */
         return sft_error_set(err, SFT_E_PROC, ENAMETOOLONG, "cannot read /proc");
     f.partial_ok = o->partial_ok;
+    f.use_pidfd = !o->no_pidfd;
+    f.guard = o->guard;
+    f.abort_on = o->abort_on;
+    sft_pidmap_init(&f.held_index);
     f.deadline = start + o->timeout;
     f.token = token;
     f.stats = stats;
@@ -478,6 +563,8 @@ int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     }
     sft_pidset_add(&f.skip, 1);
     sft_pidset_add(&f.skip, getpid());
+    if (o->guard && o->guard->pid > 0)
+        sft_pidset_add(&f.skip, o->guard->pid);
     for (i = 0; i < o->nexclude; i++)
         sft_pidset_add(&f.skip, o->exclude[i]);
 
@@ -487,7 +574,7 @@ int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
          * all, not only the ones seen stopped (a process in D stops later). */
         struct sft_error ignored;
         sft_error_init(&ignored);
-        sft_thaw(token, &ignored);
+        sft_thaw(token, f.procdir, NULL, &ignored);
         sft_error_free(&ignored);
         sft_token_free(token);
     } else {
@@ -499,6 +586,7 @@ int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     sft_pidset_free(&f.skip);
     sft_pidset_free(&f.held);
     sft_pidset_free(&f.cgfrozen);
+    sft_pidmap_free(&f.held_index);
     if (own_stats)
         sft_freeze_stats_free(stats);
     return rc;

@@ -14,9 +14,11 @@
 #ifndef SFT_FREEZE_H
 #define SFT_FREEZE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include "sft_error.h"
+#include "sft_guard.h"
 #include "sft_token.h"
 
 struct sft_freeze_opts {
@@ -25,6 +27,11 @@ struct sft_freeze_opts {
     const pid_t *exclude;   /* never stopped, besides pid 1 and the caller */
     size_t nexclude;
     const char *procdir;    /* NULL means "/proc"                         */
+    int no_pidfd;           /* name processes by start time only (tests)  */
+    struct sft_guard *guard;/* records each process before its stop, and
+                               is never stopped; may be NULL             */
+    const sigset_t *abort_on; /* signals that end the freeze when pending
+                               (the caller blocks them); may be NULL     */
 };
 
 #include "sft_scan.h"
@@ -57,7 +64,8 @@ void sft_freeze_stats_free(struct sft_freeze_stats *stats);
  * processes that did not stop in time or could not be signalled are kept in
  * the token and listed as notes in err (whose code stays SFT_OK).
  *
- * Returns -1 with err set (SFT_E_PROC, SFT_E_PROCNS, SFT_E_NOMEM, SFT_E_NOTSTOPPED with a
+ * Returns -1 with err set (SFT_E_PROC, SFT_E_PROCNS, SFT_E_HIDDEN, SFT_E_NOMEM,
+ * SFT_E_INTERRUPTED with the signal in err->err, SFT_E_NOTSTOPPED with a
  * note per process to blame) after continuing every process it sent a
  * SIGSTOP to; the token is then empty.  stats is filled either way. */
 int sft_freeze(const struct sft_freeze_opts *opts, struct sft_token *token,

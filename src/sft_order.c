@@ -1,4 +1,7 @@
 /* sft_order.c - breadth-first levels of the process forest. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include "sft_order.h"
 
 #include <stdint.h>

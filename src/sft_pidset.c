@@ -1,7 +1,12 @@
-/* sft_pidset.c - allocation of the pid bitmap. */
+/* sft_pidset.c - the pid bitmap and the pid map. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include "sft_pidset.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 int sft_pidset_init(struct sft_pidset *s)
 {
@@ -13,4 +18,71 @@ void sft_pidset_free(struct sft_pidset *s)
 {
     free(s->bits);
     s->bits = NULL;
+}
+
+void sft_pidmap_init(struct sft_pidmap *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+void sft_pidmap_free(struct sft_pidmap *m)
+{
+    free(m->keys);
+    free(m->values);
+    sft_pidmap_init(m);
+}
+
+static size_t slot_of(const struct sft_pidmap *m, pid_t pid)
+{
+    size_t h = (size_t)((uint32_t)pid * 2654435761u) & m->mask;
+    while (m->keys[h] && m->keys[h] != pid)
+        h = (h + 1) & m->mask;
+    return h;
+}
+
+int sft_pidmap_put(struct sft_pidmap *m, pid_t pid, size_t value)
+{
+    size_t h;
+
+    if (!m->keys || 2 * (m->used + 1) > m->mask + 1) {
+        struct sft_pidmap bigger;
+        size_t size = m->keys ? 2 * (m->mask + 1) : 256, i;
+        bigger.keys = calloc(size, sizeof *bigger.keys);
+        bigger.values = malloc(size * sizeof *bigger.values);
+        if (!bigger.keys || !bigger.values) {
+            free(bigger.keys);
+            free(bigger.values);
+            return -1;
+        }
+        bigger.mask = size - 1;
+        bigger.used = 0;
+        for (i = 0; m->keys && i <= m->mask; i++)
+            if (m->keys[i]) {
+                size_t s = slot_of(&bigger, m->keys[i]);
+                bigger.keys[s] = m->keys[i];
+                bigger.values[s] = m->values[i];
+                bigger.used++;
+            }
+        sft_pidmap_free(m);
+        *m = bigger;
+    }
+    h = slot_of(m, pid);
+    if (!m->keys[h])
+        m->used++;
+    m->keys[h] = pid;
+    m->values[h] = value;
+    return 0;
+}
+
+int sft_pidmap_get(const struct sft_pidmap *m, pid_t pid, size_t *value)
+{
+    size_t h;
+
+    if (!m->keys || pid <= 0)
+        return 0;
+    h = slot_of(m, pid);
+    if (!m->keys[h])
+        return 0;
+    *value = m->values[h];
+    return 1;
 }

@@ -46,4 +46,17 @@ static inline void sft_pidset_del(struct sft_pidset *s, pid_t pid)
         s->bits[(size_t)pid >> 6] &= ~((uint64_t)1 << ((size_t)pid & 63));
 }
 
+/* A growing map from pid to an index (into a token, say): open addressing,
+ * at most half full. */
+struct sft_pidmap {
+    pid_t *keys;      /* 0: empty slot */
+    size_t *values;
+    size_t mask, used;
+};
+
+void sft_pidmap_init(struct sft_pidmap *m);
+void sft_pidmap_free(struct sft_pidmap *m);
+int sft_pidmap_put(struct sft_pidmap *m, pid_t pid, size_t value);  /* 0, or -1 ENOMEM */
+int sft_pidmap_get(const struct sft_pidmap *m, pid_t pid, size_t *value);  /* 1 if found */
+
 #endif

@@ -1,4 +1,7 @@
 /* sft_scan.c - enumerate /proc. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include "sft_scan.h"
 #include "sft_procstat.h"
 

@@ -1,19 +1,50 @@
-/* sft_thaw.c - SIGCONT in reverse pass order. */
+/* sft_thaw.c - SIGCONT in reverse pass order, to the processes stopped. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include "sft_thaw.h"
+#include "sft_pidfd.h"
 #include "sft_pidset.h"
+#include "sft_procstat.h"
 
 #include <signal.h>
+#include <stdio.h>
 
-int sft_thaw(const struct sft_token *t, struct sft_error *err)
+/* Whether the process under pid is still the one the token stopped. */
+static int still_ours(const struct sft_token *t, size_t i, const char *procdir)
 {
-    size_t i, k;
+    char path[256];
+    struct sft_stat st;
 
+    snprintf(path, sizeof path, "%s/%ld/stat", procdir, (long)t->pids[i]);
+    if (sft_stat_read(path, &st) != 0)
+        return 0;
+    if (t->starttimes)
+        return st.starttime == t->starttimes[i];
+    return st.state == 'T' || st.state == 't';
+}
+
+int sft_thaw(const struct sft_token *t, const char *procdir, size_t *continued,
+             struct sft_error *err)
+{
+    size_t i, k, sent = 0;
+
+    if (!procdir)
+        procdir = "/proc";
     for (i = 0; i < t->npids; i++)
         if (!sft_pid_valid(t->pids[i]))
             return sft_error_set(err, SFT_E_BADPID, 0, "pid outside 2..4194304 in token");
 
     for (k = t->npasses; k-- > 0;)
-        for (i = sft_token_pass_start(t, k); i < t->pass_end[k]; i++)
-            kill(t->pids[i], SIGCONT);
+        for (i = sft_token_pass_start(t, k); i < t->pass_end[k]; i++) {
+            if (t->pidfds && t->pidfds[i] >= 0) {
+                sent += sft_pidfd_signal(t->pidfds[i], SIGCONT) == 0;
+                continue;
+            }
+            if (still_ours(t, i, procdir))
+                sent += kill(t->pids[i], SIGCONT) == 0;
+        }
+    if (continued)
+        *continued = sent;
     return 0;
 }

@@ -14,9 +14,18 @@
 
 /* Checks every pid of the token first (SFT_E_BADPID, nothing sent, if any
  * lies outside 2..SFT_PID_MAX: kill() would read 0 and negatives as groups
- * or everyone), then sends SIGCONT pass by pass from the last.  A process
- * that is gone (ESRCH) or that the caller may not signal (EPERM: it was
- * never stopped by this caller) is passed over.  Returns 0 or -1. */
-int sft_thaw(const struct sft_token *token, struct sft_error *err);
+ * or everyone), then sends SIGCONT pass by pass from the last, only to the
+ * processes the token stopped:
+ *  - through the pidfd where the token has one: a process that has exited
+ *    is passed over (ESRCH), its pid may name a newcomer;
+ *  - else, where the token knows the start time, only if the process now
+ *    under that pid started then (procdir/PID/stat is read first);
+ *  - else (a token of plain pids: copied, or built by hand) only if the
+ *    process is stopped now (T or t).
+ * A process the caller may not signal (EPERM) is passed over.  procdir
+ * NULL means "/proc".  continued (may be NULL) receives how many SIGCONTs
+ * were sent.  Returns 0 or -1. */
+int sft_thaw(const struct sft_token *token, const char *procdir,
+             size_t *continued, struct sft_error *err);
 
 #endif

@@ -1,8 +1,12 @@
 /* sft_token.c - growing the passes of a freeze. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include "sft_token.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void sft_token_init(struct sft_token *t)
 {
@@ -11,9 +15,23 @@ void sft_token_init(struct sft_token *t)
 
 void sft_token_free(struct sft_token *t)
 {
+    sft_token_close_pidfds(t);
     free(t->pids);
     free(t->pass_end);
+    free(t->starttimes);
+    free(t->pidfds);
     sft_token_init(t);
+}
+
+void sft_token_close_pidfds(struct sft_token *t)
+{
+    size_t i;
+
+    for (i = 0; t->pidfds && i < t->npids; i++)
+        if (t->pidfds[i] >= 0) {
+            close(t->pidfds[i]);
+            t->pidfds[i] = -1;
+        }
 }
 
 int sft_token_new_pass(struct sft_token *t)
@@ -30,27 +48,76 @@ int sft_token_new_pass(struct sft_token *t)
     return 0;
 }
 
-int sft_token_add(struct sft_token *t, pid_t pid)
+/* Makes room for one more pid in every array the token has. */
+static int grow(struct sft_token *t, int known)
 {
-    if (!t->npasses && sft_token_new_pass(t) != 0)
-        return -1;
+    size_t cap = t->pids_cap ? 2 * t->pids_cap : 64;
+    pid_t *v;
+
+    if (t->npids < t->pids_cap && (!known || t->starttimes))
+        return 0;
     if (t->npids == t->pids_cap) {
-        size_t cap = t->pids_cap ? 2 * t->pids_cap : 64;
-        pid_t *v = realloc(t->pids, cap * sizeof *v);
+        v = realloc(t->pids, cap * sizeof *v);
         if (!v)
             return -1;
         t->pids = v;
-        t->pids_cap = cap;
+    } else {
+        cap = t->pids_cap;
+    }
+    if (known || t->starttimes) {
+        int fresh = !t->starttimes;
+        unsigned long long *s = realloc(t->starttimes, cap * sizeof *s);
+        int *fds;
+        size_t i;
+        if (!s)
+            return -1;
+        t->starttimes = s;
+        fds = realloc(t->pidfds, cap * sizeof *fds);
+        if (!fds)
+            return -1;
+        t->pidfds = fds;
+        for (i = 0; fresh && i < t->npids; i++) {   /* earlier plain entries */
+            t->starttimes[i] = 0;
+            t->pidfds[i] = -1;
+        }
+    }
+    t->pids_cap = cap;
+    return 0;
+}
+
+static int append(struct sft_token *t, pid_t pid, int known,
+                  unsigned long long starttime, int pidfd)
+{
+    if (!t->npasses && sft_token_new_pass(t) != 0)
+        return -1;
+    if (grow(t, known) != 0)
+        return -1;
+    if (t->starttimes) {
+        t->starttimes[t->npids] = known ? starttime : 0;
+        t->pidfds[t->npids] = known ? pidfd : -1;
     }
     t->pids[t->npids++] = pid;
     t->pass_end[t->npasses - 1] = t->npids;
     return 0;
 }
 
+int sft_token_add(struct sft_token *t, pid_t pid)
+{
+    return append(t, pid, 0, 0, -1);
+}
+
+int sft_token_add_known(struct sft_token *t, pid_t pid,
+                        unsigned long long starttime, int pidfd)
+{
+    return append(t, pid, 1, starttime, pidfd);
+}
+
 void sft_token_drop_last(struct sft_token *t)
 {
     if (t->npids) {
         t->npids--;
+        if (t->pidfds && t->pidfds[t->npids] >= 0)
+            close(t->pidfds[t->npids]);
         t->pass_end[t->npasses - 1] = t->npids;
     }
 }

@@ -17,6 +17,12 @@ struct sft_token {
     size_t npids, pids_cap;
     size_t *pass_end;
     size_t npasses, passes_cap;
+    /* Who each pid named when it was stopped, parallel to pids; NULL in a
+     * token rebuilt from plain pids.  pidfd is -1 where none could be
+     * opened (old kernel, no descriptors left): the start time (clock
+     * ticks since boot, from /proc/PID/stat) is compared instead. */
+    unsigned long long *starttimes;
+    int *pidfds;
 };
 
 void sft_token_init(struct sft_token *t);
@@ -29,7 +35,16 @@ int sft_token_new_pass(struct sft_token *t);
  * or -1 (ENOMEM). */
 int sft_token_add(struct sft_token *t, pid_t pid);
 
-/* Takes back the pid added last (it was never signalled after all). */
+/* The same, with the process's identity: its start time and a pidfd (or
+ * -1), which the token then owns and closes. */
+int sft_token_add_known(struct sft_token *t, pid_t pid,
+                        unsigned long long starttime, int pidfd);
+
+/* Closes the pidfds (thaw is done with them); the pids stay. */
+void sft_token_close_pidfds(struct sft_token *t);
+
+/* Takes back the pid added last (it was never signalled after all), and
+ * closes its pidfd. */
 void sft_token_drop_last(struct sft_token *t);
 
 /* Drops trailing empty passes. */

@@ -7,6 +7,7 @@ use warnings;
 use Carp ();
 use Scalar::Util ();
 use XSLoader;
+use warnings::register;
 
 our $VERSION = '1.00';
 XSLoader::load('Sys::FreezeThaw', $VERSION);
@@ -14,6 +15,10 @@ XSLoader::load('Sys::FreezeThaw', $VERSION);
 our $PARTIAL_OK = 0;
 our $TIMEOUT    = 5;
 our @EXCLUDE    = ();
+our $MAX_FROZEN;          # undef: no limit
+
+# Tests only: name processes by start time, as on kernels without pidfd.
+our $_NO_PIDFD = 0;
 
 use constant _PID_MAX => 4194304;   # PID_MAX_LIMIT of the Linux kernel
 
@@ -40,14 +45,15 @@ sub _rethrow {
 
 sub _options {
     my ($opt) = @_;
-    my %o = (timeout => $TIMEOUT, partial_ok => $PARTIAL_OK, exclude => \@EXCLUDE);
+    my %o = (timeout => $TIMEOUT, partial_ok => $PARTIAL_OK, exclude => \@EXCLUDE,
+             max_frozen => $MAX_FROZEN);
 
     if (defined $opt) {
         ref $opt eq 'HASH'
             or Carp::croak("Sys::FreezeThaw::freeze: the argument must be a HASH reference of options");
         for my $k (sort keys %$opt) {
             exists $o{$k}
-                or Carp::croak("Sys::FreezeThaw::freeze: unknown option '$k' (known: exclude, partial_ok, timeout)");
+                or Carp::croak("Sys::FreezeThaw::freeze: unknown option '$k' (known: exclude, max_frozen, partial_ok, timeout)");
             $o{$k} = $opt->{$k};
         }
     }
@@ -56,6 +62,10 @@ sub _options {
     defined $t && !ref $t && Scalar::Util::looks_like_number($t) && $t > 0 && $t <= 86400
         or Carp::croak("Sys::FreezeThaw::freeze: timeout must be a number of seconds above 0 and at most 86400, not "
                        . (defined $t ? "'$t'" : 'undef'));
+
+    my $m = $o{max_frozen};
+    !defined $m || (!ref $m && Scalar::Util::looks_like_number($m) && $m > 0 && $m <= 86400)
+        or Carp::croak("Sys::FreezeThaw::freeze: max_frozen must be undef or a number of seconds above 0 and at most 86400, not '$m'");
 
     ref $o{exclude} eq 'ARRAY'
         or Carp::croak("Sys::FreezeThaw::freeze: exclude must be an ARRAY reference of pids");
@@ -69,7 +79,9 @@ sub _options {
 
 sub freeze(;$) {
     my %o = _options(@_);
-    my ($token, $report) = eval { _freeze($o{exclude}, $o{timeout}, $o{partial_ok} ? 1 : 0) };
+    my ($token, $report) = eval {
+        _freeze($o{exclude}, $o{timeout}, $o{partial_ok} ? 1 : 0, $o{max_frozen} // 0, $_NO_PIDFD ? 1 : 0);
+    };
     _rethrow($@) unless $token;
     $last_report = $report;
     return $token;
@@ -93,10 +105,20 @@ sub _check_token {
     }
 }
 
-sub thaw($) {
+# Continues the processes of a token; false if MAX_FROZEN had cut the
+# window short already (then nothing is sent).
+sub _thaw_token {
     my ($token) = @_;
     _check_token($token);
-    eval { _thaw($token); 1 } or _rethrow($@);
+    my $done = eval { _thaw($token) } // _rethrow($@);
+    return $done;
+}
+
+sub thaw($) {
+    my ($token) = @_;
+    _thaw_token($token)
+        or warnings::warnif('misc', 'Sys::FreezeThaw::thaw: MAX_FROZEN already cut the frozen window short '
+                                    . 'and continued every process; nothing to do');
     return;
 }
 
@@ -106,6 +128,7 @@ sub freezethaw(&) {
     my (@ret, $ok, $err);
 
     my $token = freeze();
+    my $continued;
     {
         local @SIG{@CAUGHT} = map {
             my $name = $_;
@@ -118,9 +141,12 @@ sub freezethaw(&) {
             1;
         };
         $err = $@;
-        thaw($token);
+        $continued = _thaw_token($token);
     }
     die $err unless $ok;
+    die "ERROR: the frozen window was cut short: after $MAX_FROZEN seconds (\$Sys::FreezeThaw::MAX_FROZEN) "
+        . "every process was continued while the block still ran\n"
+        unless $continued;
     return $want ? @ret : $ret[0];
 }
 

@@ -211,10 +211,16 @@ sub thread_states {
     return @t;
 }
 
-# Threads that still run, other than pid 1's, the caller's and those of
-# the pids in @except: "pid/tid state comm" each.
+# The guard of the last freeze: a process that is never frozen.
+sub _guard_pid {
+    my $r = defined &Sys::FreezeThaw::last_freeze ? Sys::FreezeThaw::last_freeze() : undef;
+    return $r && $r->{guard_pid} ? $r->{guard_pid} : ();
+}
+
+# Threads that still run, other than pid 1's, the caller's, the last
+# freeze's guard's and those of the pids in @except: "pid/tid state comm".
 sub not_halted {
-    my %skip = map { $_ => 1 } 1, $$, @_;
+    my %skip = map { $_ => 1 } 1, $$, _guard_pid(), @_;
     return map { "$_->[0]/$_->[1] $_->[2] $_->[3]" }
            grep { !$skip{ $_->[0] } && $_->[2] !~ /\A[TtZXx]\z/ } thread_states();
 }

@@ -1,0 +1,66 @@
+/* sft_guard.h - the dead man's switch: nothing stays frozen if the caller dies.
+ *
+ * Before the first stop, the freeze starts a guard: a small process,
+ * double-forked so that it is nobody's child a user's wait() could reap, in
+ * a session of its own so that a kill of the caller's process group misses
+ * it, and never frozen itself.  It takes the PID namespace's lock and holds
+ * it while it lives.  The caller and the guard share one mapping: the
+ * caller records each process (pid and start time) there BEFORE it sends
+ * the stop.  The guard then waits for one of three things:
+ *  - the caller releases it (after thaw): it exits;
+ *  - the caller dies (SIGKILL included): it continues every recorded
+ *    process that is still the one recorded, last recorded first (children
+ *    before parents), and exits;
+ *  - max_frozen seconds pass: it continues them all the same, marks the
+ *    window as cut short, and waits for release or death.
+ * Only system calls run in the guard after fork(): the caller may have
+ * other threads, whose locks a child must not touch.
+ */
+#ifndef SFT_GUARD_H
+#define SFT_GUARD_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include "sft_error.h"
+
+struct sft_guard_shared;
+
+struct sft_guard {
+    struct sft_guard_shared *shared;
+    size_t map_len;
+    int release_fd;       /* write end: closing it wakes the guard        */
+    pid_t pid;            /* the guard's pid, for the freeze's skip set    */
+};
+
+/* Starts the guard; max_frozen 0 means no limit.  procdir is the /proc to
+ * read (NULL: "/proc").  Returns 0, or -1 with err set: SFT_E_LOCKED if
+ * another freeze holds this PID namespace, SFT_E_GUARD otherwise. */
+int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
+                    struct sft_error *err);
+
+/* Records a process the caller is about to stop.  Returns 0, or -1 if the
+ * shared record is full (the caller must not stop it then). */
+int sft_guard_record(struct sft_guard *g, pid_t pid, unsigned long long starttime);
+
+/* Claims the thaw before the caller continues anything.  Returns 1 if the
+ * guard had already continued everything (the window was cut short by
+ * max_frozen): the caller must not continue anything itself.  Returns 0:
+ * the caller thaws now; should it die before sft_guard_release(), the
+ * guard finishes the thaw. */
+int sft_guard_begin_thaw(struct sft_guard *g);
+
+/* Ends the guard's watch, after the thaw (or after a failed freeze that
+ * continued everything itself).  The guard exits on its own and the lock
+ * goes with it; g is emptied. */
+void sft_guard_release(struct sft_guard *g);
+
+/* The guard's pid, for reports. */
+static inline pid_t sft_guard_pid(const struct sft_guard *g) { return g->pid; }
+
+/* 1 if the guard has cut the window short (a look, changes nothing). */
+int sft_guard_cut_short(const struct sft_guard *g);
+
+/* The time the window began, on the guard's clock (sft_now()). */
+double sft_guard_started(const struct sft_guard *g);
+
+#endif

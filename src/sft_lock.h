@@ -1,0 +1,23 @@
+/* sft_lock.h - one freeze at a time per PID namespace.
+ *
+ * Two freezers at once stop each other, and each other's guards, for good.
+ * The lock is a POSIX record lock on a file named after the PID namespace
+ * (its inode), so freezes in separate namespaces do not block each other.
+ * A record lock belongs to the process that took it and is not passed on
+ * by fork(): the guard takes it and holds it until it exits, so a child the
+ * caller forks inside the frozen window never keeps it.
+ */
+#ifndef SFT_LOCK_H
+#define SFT_LOCK_H
+
+#include <sys/types.h>
+#include "sft_error.h"
+
+/* Takes the lock for the PID namespace procdir shows, for the calling
+ * process, recording caller as the freezing process.  Returns the open
+ * file descriptor holding it, or -1 with err set: SFT_E_LOCKED naming the
+ * holder (note: its pid, and its caller's), SFT_E_SYS if no lock file can
+ * be made. */
+int sft_lock_take(const char *procdir, pid_t caller, struct sft_error *err);
+
+#endif
