@@ -262,8 +262,14 @@ Stops every process as described above and returns a token for C<thaw>:
 an unblessed ARRAY reference of passes, each an ARRAY reference of pids,
 every pid in a later pass than its parent.  The optional HASH reference
 overrides the package variables for this call: C<timeout> (C<$TIMEOUT>),
-C<partial_ok> (C<$PARTIAL_OK>) and C<exclude> (an ARRAY reference, for
-C<@EXCLUDE>).  Any other key is an error.
+C<partial_ok> (C<$PARTIAL_OK>), C<max_frozen> (C<$MAX_FROZEN>) and
+C<exclude> (an ARRAY reference, for C<@EXCLUDE>).  Any other key is an
+error.
+
+The token also carries, invisibly (as magic on the outer array), which
+process each pid named when it was stopped, and the guard that watches
+over the frozen window.  A token that is freed without being thawed
+(it went out of scope) thaws its processes then.
 
 On failure nothing is left stopped: every process that was sent a
 C<SIGSTOP> is sent a C<SIGCONT> (not only those seen stopped: a process
@@ -274,8 +280,12 @@ L</DIAGNOSTICS>).
 
 Sends C<SIGCONT> to the processes of a token, the last pass first.
 C<SIGCONT> takes effect within the C<kill> call, so when C<thaw> returns
-every process of the token runs again.  Processes that have exited since
-the freeze are passed over.
+every process of the token runs again.  Only the processes this freeze
+stopped are continued: a process that has exited since is passed over
+even if a new process has taken its pid (see L</SAFETY>).  A copy of a
+token, or one built by hand from plain pids, still works: it continues
+those of its pids whose processes are stopped now.  Thawing a token a
+second time does nothing.
 
 The token is checked before anything is sent: it must be an ARRAY
 reference of ARRAY references of whole numbers from 2 to 4194304.
@@ -313,6 +323,11 @@ reason: C<excluded> (pid 1, the caller and C<@EXCLUDE>),
 C<kernel_threads>, C<already_stopped> (stopped or held by a debugger
 before; they stay stopped after C<thaw>), C<zombies>, C<vanished>
 (exited while being read).
+
+=item C<guard_pid>
+
+The pid of the guard process that watches over the window (see
+L</SAFETY>).
 
 =item C<counted_frozen>
 
@@ -363,6 +378,100 @@ that long so that they are not reported along with the stubborn ones).
 Further pids never to stop, besides pid 1 and the caller (default
 empty).  Children of an excluded process are still stopped.
 
+=item $Sys::FreezeThaw::MAX_FROZEN
+
+The longest the frozen window may last, in seconds, or undef (the
+default) for no limit.  When the window (from the start of the freeze)
+has lasted that long, every frozen process is continued, even while the
+freezing process is blocked, for example writing to a terminal or pipe
+whose other end is frozen.  C<freezethaw> then dies, after its block
+returns, with C<ERROR: the frozen window was cut short ...>; a later
+C<thaw> of that token continues nothing (and warns, under C<use
+warnings>, that it had nothing to do).  The library sets no limit
+because only the caller knows how long its work may take; a command
+that runs arbitrary code while frozen should set one.  The limit is
+kept by the guard process (see L</SAFETY>), not with C<alarm>: the
+caller's C<SIGALRM> stays its own.  Option: C<max_frozen>.
+
+=back
+
+=head1 SAFETY
+
+What is guaranteed, and what is not.
+
+=over 4
+
+=item The machine is not left frozen when the freezer dies
+
+Before the first stop, C<freeze> starts a guard: a small process in a
+session of its own (a kill of the caller's process group misses it),
+never frozen, and nobody's child that a C<wait> in your code could
+reap.  Every process is recorded with the guard before it is sent its
+stop.  If the freezing process dies while processes are frozen (an
+exception that is not caught, C<exit>, C<exec>, C<SIGKILL>, anything),
+the guard continues every recorded process that is still the one it
+recorded, children first, within milliseconds, and exits.  After
+C<thaw> the guard exits too.  C<last_freeze> gives its pid as
+C<guard_pid>.
+
+=item The freezer does not stop itself
+
+While processes are frozen, C<SIGTSTP>, C<SIGTTIN> and C<SIGTTOU> are
+ignored by the freezing process (their dispositions are restored by
+C<thaw>): a terminal's Ctrl-Z or a background read cannot stop it.
+C<SIGSTOP> sent to the freezing process from outside cannot be ignored
+by anyone: it stops the freezer, nobody thaws, and the guard, which
+waits for the freezer to I<die>, does not step in (C<$MAX_FROZEN> does:
+set it if that matters).  The same goes for a C<SIGSTOP> to the guard.
+
+=item One freeze at a time
+
+Two freezers would stop each other, and each other's guards, for good.
+The guard takes a lock for the PID namespace (a file in F</run/lock>,
+F</dev/shm> or F</tmp>, named after the namespace) and holds it while it
+lives; a second C<freeze> in the same PID namespace fails at once,
+naming the freezing process and its guard.  A C<freeze> inside a
+C<freezethaw> block fails the same way.
+
+=item Signals that arrive while C<freeze> runs
+
+INT, TERM, QUIT, HUP, PIPE, ALRM, USR1 and USR2 are held while the
+freeze itself runs; if one arrives, the freeze stops, continues
+everything it had stopped, and dies with C<freeze interrupted by
+SIGxxx>; then the signal is delivered as usual (your handler runs, or
+the default action happens, with nothing left stopped).  While the
+block of C<freezethaw> runs, these signals end the block (see
+L</FUNCTIONS>).
+
+=item thaw continues only what the freeze stopped
+
+Each process is named by a pidfd (Linux 5.3 and later) from just before
+its stop: a C<SIGCONT> through it to a process that has exited fails,
+and never reaches a newcomer that took the same pid.  Where a pidfd
+cannot be had (an older kernel, or no file descriptors left: one is
+used per frozen process until thaw), the process's start time is
+compared before the C<SIGCONT> instead.  Start times count clock ticks
+(usually 10 ms): a newcomer started within the same tick as the process
+it replaces cannot be told apart that way.
+
+=item A token thawed by another process
+
+A token copied to another process (as plain pids) can be thawed there:
+it continues those of its processes that are stopped at that moment.
+The freezing process's guard keeps watching the freezing process; when
+that process releases it (its own C<thaw> of the token does nothing
+more) or dies, the guard finds the processes running and leaves them
+be.
+
+=item What keeps running
+
+pid 1 is never stopped: a service manager may start new processes
+(timers, socket activation) or signal services (a watchdog's
+C<SIGTERM>, then C<SIGCONT>) while the machine is frozen.  Processes
+created while the machine is frozen are not frozen.  The freezing
+process's own threads keep running, and so does anything it starts
+inside the window.
+
 =back
 
 =head1 DIAGNOSTICS
@@ -393,14 +502,37 @@ shows through when a namespace's own F</proc> is unmounted).  Its pids
 would name different processes here, so nothing is read from it and
 nothing was stopped.  Mount a F</proc> of this namespace.
 
+=item another freeze is in progress in this PID namespace (held by pid N, guard pid M)
+
+Another C<freeze> holds this PID namespace (see L</SAFETY>).  Nothing
+was stopped.
+
+=item freeze interrupted by SIGxxx; every process it had stopped was continued
+
+A signal arrived while C<freeze> ran (see L</SAFETY>).
+
+=item cannot see every process: /proc is mounted with hidepid, which hides other users' processes from this caller
+
+F</proc> is mounted with C<hidepid>, and the caller is neither root nor
+in the mount's C<gid=> group: other users' processes are invisible, and
+a freeze would leave them running.  Nothing was stopped.
+
+=item cannot start the guard process: REASON
+
+=item ERROR: the frozen window was cut short: after N seconds ($Sys::FreezeThaw::MAX_FROZEN) every process was continued while the block still ran
+
+See C<$MAX_FROZEN>.
+
 =item malformed token: ...
 
 C<thaw> was given something that is not a token; the message says which
 part.  Nothing was continued.
 
-=item unknown option 'NAME' (known: exclude, partial_ok, timeout)
+=item unknown option 'NAME' (known: exclude, max_frozen, partial_ok, timeout)
 
 =item timeout must be a number of seconds above 0 and at most 86400, not 'VALUE'
+
+=item max_frozen must be undef or a number of seconds above 0 and at most 86400, not 'VALUE'
 
 =item exclude must be an ARRAY reference of pids
 
@@ -434,12 +566,8 @@ after a stop and continue.  Parents are sent C<SIGCHLD> when their
 children stop and continue; a parent that reads the signal's details may
 notice.
 
-pid 1 keeps running while the machine is frozen: a service manager may
-start new processes or signal services.  Processes created while the
-machine is frozen are not frozen.
-
-If the freezing process dies while processes are frozen, they stay
-stopped.
+See L</SAFETY> for what keeps running while the machine is frozen, and
+for what cannot be defended against.
 
 =head1 SEE ALSO
 

@@ -1,0 +1,178 @@
+use strict;
+use warnings;
+use lib 't/lib';
+use FreezeThawTest;
+use Test::More;
+use POSIX ();
+use Time::HiRes qw(time sleep);
+use Sys::FreezeThaw;
+
+# The dead man's switch: whatever happens to the freezing process, nothing
+# stays frozen.  A freezer runs in a child; the test kills it at many
+# points and checks, with the kernel as oracle, that everything it froze
+# runs again within a generous bound.
+
+my $BOUND = 3;     # seconds; the benchmark measures the real delay
+my @work = (
+    spawn_workload('busy'),
+    spawn_workload('threads', 4, 'busy'),
+    spawn_workload({ ready => 1 + 4 + 16 + 64 }, 'tree', 3, 4, 'idle'),
+);
+
+sub stopped_now {
+    return map { "$_->[0]/$_->[1]" } grep { $_->[2] =~ /^[Tt]$/ && $_->[0] != $$ } thread_states();
+}
+
+# Forks a freezer.  It freezes (with the options given), reports "frozen"
+# on a pipe, then does what $then says.  Returns (pid, reader).
+sub freezer {
+    my ($then, %opt) = @_;
+    pipe my $r, my $w or die;
+    my $pid = fork // die;
+    if (!$pid) {
+        close $r;
+        POSIX::setpgid(0, 0) if $opt{own_group};
+        # The test process (this child's parent) watches: never frozen.
+        my $t = eval { Sys::FreezeThaw::freeze({ exclude => [getppid()], %{ $opt{freeze} // {} } }) };
+        if (!$t) { syswrite $w, "error $@"; POSIX::_exit(1) }
+        syswrite $w, "frozen " . Sys::FreezeThaw::last_freeze()->{guard_pid} . "\n";
+        $then->($t, $w);
+        POSIX::_exit(0);
+    }
+    close $w;
+    return ($pid, $r);
+}
+
+sub read_line {
+    my ($r) = @_;
+    my $rin = '';
+    vec($rin, fileno $r, 1) = 1;
+    return '' unless select $rin, undef, undef, 10;
+    my $line = '';
+    sysread $r, $line, 4096;
+    return $line;
+}
+
+# 1. SIGKILL while frozen (inside the "block").
+my @delays;
+for my $round (1 .. 20) {
+    my ($pid, $r) = freezer(sub { sleep 60 });
+    my $line = read_line($r);
+    like($line, qr/^frozen \d+/, "inside round $round: frozen") or next;
+    ok(scalar(stopped_now()) > 0, "inside round $round: processes are stopped");
+    my $t0 = time;
+    kill KILL => $pid;
+    waitpid $pid, 0;
+    ok(wait_until(sub { !stopped_now() }, $BOUND), "inside round $round: SIGKILL of the freezer: all run again")
+        or diag("still stopped: @{[ stopped_now() ]}");
+    push @delays, time - $t0;
+}
+@delays = sort { $a <=> $b } @delays;
+note(sprintf 'dead man\'s switch, SIGKILL inside the window: median %.1f ms, max %.1f ms over %d rounds',
+     1000 * $delays[@delays / 2], 1000 * $delays[-1], scalar @delays);
+
+# 2. SIGKILL at random points of the freeze itself, and of the thaw.
+for my $phase (qw(freeze thaw)) {
+    my %outcome;
+    for my $round (1 .. 30) {
+        my $delay = rand 0.004;
+        my ($pid, $r);
+        if ($phase eq 'freeze') {
+            ($pid, $r) = freezer(sub { sleep 60 });
+            sleep $delay;
+        } else {
+            ($pid, $r) = freezer(sub { my ($t) = @_; sleep 0.05; Sys::FreezeThaw::thaw($t) for 1 .. 1; sleep 60 });
+            read_line($r);
+            sleep 0.05 + $delay;
+        }
+        kill KILL => $pid;
+        waitpid $pid, 0;
+        my $ok = wait_until(sub { !stopped_now() }, $BOUND);
+        $outcome{ $ok ? 'recovered' : 'left stopped' }++;
+        ok($ok, "$phase round $round: SIGKILL after " . sprintf('%.1f', 1000 * $delay) . " ms: nothing left stopped")
+            or diag("still stopped: @{[ stopped_now() ]}");
+    }
+    note("SIGKILL during $phase: " . join ', ', map { "$outcome{$_} $_" } sort keys %outcome);
+}
+
+# 3. A kill of the freezer's whole process group misses the guard (its own session).
+{
+    my ($pid, $r) = freezer(sub { sleep 60 }, own_group => 1);
+    my ($guard) = read_line($r) =~ /^frozen (\d+)/;
+    ok($guard, 'the freezer reports its guard');
+    isnt(getpgrp($guard), $pid, 'the guard is not in the freezer\'s process group');
+    my ($session) = do { open my $f, '<', "/proc/$guard/stat"; (scalar(<$f>) // '') =~ /\) \S \d+ \d+ (\d+)/ };
+    is($session, $guard, 'the guard leads a session of its own');
+    like(join('', map { $_->[2] } grep { $_->[0] == $guard } thread_states()), qr/^[SR]$/,
+         'the guard itself is not frozen');
+    kill KILL => -$pid;
+    waitpid $pid, 0;
+    ok(wait_until(sub { !stopped_now() }, $BOUND), 'SIGKILL to the process group: all run again');
+    ok(wait_until(sub { !kill 0, $guard }, $BOUND), 'and the guard is gone after its work');
+}
+
+# 4. After a normal thaw the guard goes away, and the lock with it.
+{
+    my $t = Sys::FreezeThaw::freeze();
+    my $guard = Sys::FreezeThaw::last_freeze()->{guard_pid};
+    ok(kill(0, $guard), 'a guard runs while frozen');
+    Sys::FreezeThaw::thaw($t);
+    ok(wait_until(sub { !kill 0, $guard }, 2), 'the guard goes away after thaw');
+    my $t2 = eval { Sys::FreezeThaw::freeze() };
+    ok($t2, 'the next freeze takes the lock') or diag($@);
+    Sys::FreezeThaw::thaw($t2) if $t2;
+}
+
+# 5. One freeze at a time: a second freezer fails at once, naming the holder.
+{
+    my $t = Sys::FreezeThaw::freeze();
+    my $guard = Sys::FreezeThaw::last_freeze()->{guard_pid};
+    my $t0 = time;
+    open my $second, '-|', $^X, '-Iblib/lib', '-Iblib/arch', '-MSys::FreezeThaw', '-e',
+        'my $t = eval { Sys::FreezeThaw::freeze() }; print $t ? "froze" : $@' or die;
+    my $out = do { local $/; <$second> } // '';
+    close $second;
+    my $took = time - $t0;
+    Sys::FreezeThaw::thaw($t);
+    like($out, qr/^another freeze is in progress in this PID namespace \(held by pid $$, guard pid $guard\)/,
+         'a second freeze fails, naming the holder and its guard');
+    cmp_ok($took, '<', 2 + 1, 'at once (well under its TIMEOUT)');
+}
+
+# 6. The freezer ignores job-control stops while frozen, and only then.
+{
+    local $SIG{TSTP} = 'DEFAULT';
+    my $state;
+    Sys::FreezeThaw::freezethaw {
+        kill TSTP => $$;
+        kill TTIN => $$;
+        kill TTOU => $$;
+        sleep 0.05;
+        ($state) = map { $_->[2] } grep { $_->[0] == $$ && $_->[1] == $$ } thread_states();
+    };
+    like($state, qr/^[RS]$/, 'SIGTSTP, SIGTTIN and SIGTTOU to the freezer while frozen do not stop it');
+    is($SIG{TSTP}, 'DEFAULT', 'the disposition of SIGTSTP is back after thaw');
+}
+
+# 7. A token thawed by another process than the one that froze.
+{
+    my ($pid, $r) = freezer(sub {
+        my ($t, $w) = @_;
+        syswrite $w, join(' ', map { join ',', @$_ } @$t) . "\n";
+        sleep 60;
+    });
+    my ($guard) = read_line($r) =~ /^frozen (\d+)/;
+    my $passes = read_line($r);
+    my $plain = [ map { [ split /,/ ] } split ' ', $passes ];
+    ok(scalar(stopped_now()) > 0, 'other process: frozen by the child');
+    Sys::FreezeThaw::thaw($plain);
+    is_deeply([ halted_in(map { @$_ } @$plain) ], [], 'a plain copy of the token, thawed here, continues everything');
+    ok(kill(0, $guard), 'the freezer\'s guard still watches its caller');
+    kill KILL => $pid;
+    waitpid $pid, 0;
+    ok(wait_until(sub { !kill 0, $guard }, $BOUND), 'when the freezer dies, its guard finds nothing left to do and goes');
+    is_deeply([ stopped_now() ], [], 'nothing stopped');
+}
+
+kill_tree(@work);
+done_testing;
