@@ -359,7 +359,6 @@ static int stop_found(struct freezer *f, struct sft_proc *fresh, size_t nfresh,
                       struct sft_proc *again, size_t nagain)
 {
     size_t n = (nfresh > nagain ? nfresh : nagain) + 1, *order, *pass_end, i;
-    long passes, k;
     int rc = 0;
 
     order = malloc(n * sizeof *order);
@@ -374,7 +373,7 @@ static int stop_found(struct freezer *f, struct sft_proc *fresh, size_t nfresh,
     if (nagain)
         rc = stop_group(f, again, order, nagain, 0);
     if (rc == 0) {
-        passes = sft_order(fresh, nfresh, order, pass_end);
+        long k, passes = sft_order(fresh, nfresh, order, pass_end);
         if (passes < 0)
             rc = sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "out of memory");
         for (k = 0; rc == 0 && k < passes; k++) {
@@ -451,7 +450,7 @@ static int saw_deaths(const struct sft_scan_counts *counts,
 
 static int freeze_loop(struct freezer *f)
 {
-    struct sft_proclist found, again, zombies, zombies_before, swap;
+    struct sft_proclist found, again, zombies, zombies_before;
     struct sft_scan_counts counts;
     struct sft_pidset dead_before;
     int rc = 0;
@@ -480,7 +479,7 @@ static int freeze_loop(struct freezer *f)
         f->stats->last_scan = counts;
 
         deaths = saw_deaths(&counts, &zombies, &dead_before, &zombies_before);
-        swap = zombies_before;
+        struct sft_proclist swap = zombies_before;
         zombies_before = zombies;
         zombies = swap;
 

@@ -105,7 +105,7 @@ static int caller_alive(const struct sft_guard_shared *s)
  * socket of the caller's open. */
 static void tidy_descriptors(int *release_fd, int *ready_fd)
 {
-    int null = open("/dev/null", O_RDWR), fd;
+    int null = open("/dev/null", O_RDWR);
     struct rlimit rl;
 
     if (dup2(*release_fd, 10) < 0 || dup2(*ready_fd, 11) < 0)
@@ -121,6 +121,7 @@ static void tidy_descriptors(int *release_fd, int *ready_fd)
     *ready_fd = 4;
     if (syscall(SYS_close_range, 5U, ~0U, 0) != 0) {
         long max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 ? (long)rl.rlim_cur : 65536;
+        int fd;
         for (fd = 5; fd < max; fd++)
             close(fd);
     }

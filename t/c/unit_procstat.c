@@ -98,9 +98,11 @@ int main(void)
         sigemptyset(&set);
         sigaddset(&set, SIGUSR2);
         sigprocmask(SIG_BLOCK, &set, NULL);
+        int rc;
         kill(getpid(), SIGUSR2);          /* blocked: stays pending in ShdPnd */
-        ok(sft_status_read("/proc/self/status", &ss) == 0 && ss.tracer >= 0,
-           "reads TracerPid of /proc/self/status (%d)", (int)ss.tracer);
+        memset(&ss, 0xff, sizeof ss);
+        rc = sft_status_read("/proc/self/status", &ss);
+        ok(rc == 0 && ss.tracer >= 0, "reads TracerPid of /proc/self/status (%d)", (int)ss.tracer);
         ok(ss.shdpnd & (1ULL << (SIGUSR2 - 1)), "ShdPnd shows a pending process signal (%llx)", ss.shdpnd);
         ok(sft_status_read("/proc/self/stat", &ss) == -1, "a file without those fields is an error");
     }
