@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "sft_freeze.h"
+#include "sft_ptrace.h"
 #include "sft_pidset.h"
 #include "sft_thaw.h"
 
@@ -44,7 +45,9 @@ static int frozen_thaw(struct frozen *f)
     f->thawed = 1;
     cut = sft_guard_begin_thaw(&f->guard);
     sft_error_init(&err);
-    if (!cut)
+    if (!cut && sft_guard_is_tracer(&f->guard))
+        sft_guard_ptrace_thaw(&f->guard);              /* the guard holds them */
+    else if (!cut)
         (void)sft_thaw(&f->token, NULL, NULL, &err);   /* pids checked at freeze */
     sft_error_free(&err);
     sft_guard_release(&f->guard);
@@ -202,7 +205,7 @@ MODULE = Sys::FreezeThaw    PACKAGE = Sys::FreezeThaw
 PROTOTYPES: DISABLE
 
 void
-_freeze(SV *exclude, NV timeout, int partial_ok, NV max_frozen, int no_pidfd)
+_freeze(SV *exclude, NV timeout, int partial_ok, NV max_frozen, int no_pidfd, int use_ptrace)
   PREINIT:
     static const int abort_signals[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2 };
     AV *ex, *passes;
@@ -215,6 +218,8 @@ _freeze(SV *exclude, NV timeout, int partial_ok, NV max_frozen, int no_pidfd)
     struct sigaction ignore;
     sigset_t abort_set, old_mask;
     SV *token_ref, *stats_ref;
+    pid_t fallback[64];
+    size_t nfallback = 0;
     int rc;
   PPCODE:
     ex = deref_av(aTHX_ exclude, "exclude");
@@ -225,11 +230,13 @@ _freeze(SV *exclude, NV timeout, int partial_ok, NV max_frozen, int no_pidfd)
         SV **e = av_fetch(ex, i, 0);
         pids[i] = e ? sv_to_pid(aTHX_ *e) : 0;
     }
+    sft_error_init(&err);
+    if (use_ptrace && sft_ptrace_allowed(NULL, &err) != 0)
+        croak_core(aTHX_ &err);
     f = (struct frozen *)calloc(1, sizeof *f);
     if (!f)
         croak("out of memory");
     sft_token_init(&f->token);
-    sft_error_init(&err);
 
     /* The freezer must not be stopped itself while others are frozen:
      * job-control stops are ignored until thaw. */
@@ -261,7 +268,9 @@ _freeze(SV *exclude, NV timeout, int partial_ok, NV max_frozen, int no_pidfd)
     opts.no_pidfd = no_pidfd;
     opts.guard = &f->guard;
     opts.abort_on = &abort_set;
-    rc = sft_freeze(&opts, &f->token, &stats, &err);
+    rc = use_ptrace
+        ? sft_guard_ptrace_freeze(&f->guard, &opts, &f->token, &stats, fallback, &nfallback, &err)
+        : sft_freeze(&opts, &f->token, &stats, &err);
     if (rc != 0) {
         /* The core continued everything it stopped. */
         f->thawed = 1;
@@ -281,6 +290,13 @@ _freeze(SV *exclude, NV timeout, int partial_ok, NV max_frozen, int no_pidfd)
     sv_magicext((SV *)passes, NULL, PERL_MAGIC_ext, &frozen_vtbl, (const char *)f, 0)->mg_flags |= MGf_DUP;
     stats_ref = sv_2mortal(stats_to_sv(aTHX_ &stats, &err));
     hv_store_uv(aTHX_ (HV *)SvRV(stats_ref), "guard_pid", (UV)sft_guard_pid(&f->guard));
+    (void)hv_store((HV *)SvRV(stats_ref), "method", 6, newSVpv(use_ptrace ? "ptrace" : "signal", 0), 0);
+    {
+        AV *fb = newAV();
+        for (i = 0; i < (SSize_t)nfallback; i++)
+            av_push(fb, newSViv(fallback[i]));
+        (void)hv_store((HV *)SvRV(stats_ref), "signal_fallback", 15, newRV_noinc((SV *)fb), 0);
+    }
     sft_freeze_stats_free(&stats);
     sft_error_free(&err);
     EXTEND(SP, 2);

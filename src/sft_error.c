@@ -177,6 +177,9 @@ char *sft_error_format(const struct sft_error *e)
         else if (e->err)
             fprintf(f, ": %s", strerror(e->err));
         break;
+    case SFT_E_PTRACE:
+        fputs(e->what ? e->what : "ptrace is not allowed", f);
+        break;
     case SFT_E_INTERRUPTED:
         fprintf(f, "freeze interrupted by SIG%s; every process it had stopped was continued",
                 signal_name(e->err));

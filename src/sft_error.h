@@ -28,7 +28,8 @@ enum sft_code {
     SFT_E_LOCKED,     /* another freeze holds this PID namespace: notes
                          name its caller and its guard                   */
     SFT_E_GUARD,      /* the guard process could not be started          */
-    SFT_E_INTERRUPTED /* a signal arrived: err is its number             */
+    SFT_E_INTERRUPTED,/* a signal arrived: err is its number             */
+    SFT_E_PTRACE      /* ptrace is not allowed here                      */
 };
 
 /* Why one process is named in an error or a report. */

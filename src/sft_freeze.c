@@ -191,17 +191,24 @@ static int time_out(struct freezer *f, struct sft_proc *procs,
 
 /* A signal of abort_on is pending: the freeze ends (and the caller, once
  * it has unblocked them, gets the signal). */
-static int interrupted(struct freezer *f)
+int sft_pending_signal(const sigset_t *set)
 {
     sigset_t pending;
     int sig;
 
-    if (!f->abort_on || sigpending(&pending) != 0)
+    if (!set || sigpending(&pending) != 0)
         return 0;
     for (sig = 1; sig < 32; sig++)
-        if (sigismember(f->abort_on, sig) == 1 && sigismember(&pending, sig) == 1)
-            return sft_error_set(f->err, SFT_E_INTERRUPTED, sig, "freeze interrupted by a signal");
+        if (sigismember(set, sig) == 1 && sigismember(&pending, sig) == 1)
+            return sig;
     return 0;
+}
+
+static int interrupted(struct freezer *f)
+{
+    int sig = sft_pending_signal(f->abort_on);
+
+    return sig ? sft_error_set(f->err, SFT_E_INTERRUPTED, sig, "freeze interrupted by a signal") : 0;
 }
 
 /* Sends sig to the process the token's latest entry for pid names:
@@ -425,29 +432,6 @@ static void note_all(struct freezer *f, const struct sft_proc *v, size_t n, int 
         sft_error_note(f->err, v[i].pid, v[i].comm, v[i].state, reason, 0);
 }
 
-/* Whether a process may have died during the scan just made: the listing
- * of /proc is read first and each stat after, so a process listed while it
- * ran may fork and exit before its stat is read, and its child, born after
- * the listing, is not seen.  Such a scan proves nothing: one that saw a
- * process vanish, or a zombie the previous scan did not see, is repeated.
- * dead_before holds the previous scan's zombies. */
-static int saw_deaths(const struct sft_scan_counts *counts,
-                      const struct sft_proclist *zombies, struct sft_pidset *dead_before,
-                      struct sft_proclist *dead_list)
-{
-    size_t i;
-    int fresh_deaths = counts->vanished > 0;
-
-    for (i = 0; i < zombies->n; i++)
-        if (!sft_pidset_has(dead_before, zombies->v[i].pid))
-            fresh_deaths = 1;
-    for (i = 0; i < dead_list->n; i++)
-        sft_pidset_del(dead_before, dead_list->v[i].pid);
-    for (i = 0; i < zombies->n; i++)
-        sft_pidset_add(dead_before, zombies->v[i].pid);
-    return fresh_deaths;
-}
-
 static int freeze_loop(struct freezer *f)
 {
     struct sft_proclist found, again, zombies, zombies_before;
@@ -478,7 +462,7 @@ static int freeze_loop(struct freezer *f)
         f->stats->stat_reads += counts.seen - counts.skipped;
         f->stats->last_scan = counts;
 
-        deaths = saw_deaths(&counts, &zombies, &dead_before, &zombies_before);
+        deaths = sft_scan_saw_deaths(&counts, &zombies, &dead_before, &zombies_before);
         struct sft_proclist swap = zombies_before;
         zombies_before = zombies;
         zombies = swap;

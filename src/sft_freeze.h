@@ -54,6 +54,9 @@ struct sft_freeze_stats {
 
 void sft_freeze_stats_free(struct sft_freeze_stats *stats);
 
+/* The lowest signal of set that is pending for the caller, or 0. */
+int sft_pending_signal(const sigset_t *set);
+
 /* Freezes.  token must be empty; stats may be NULL.
  *
  * Returns 0 with every process of the token stopped: every thread of it in

@@ -8,12 +8,15 @@
 #include "sft_pidfd.h"
 #include "sft_pidset.h"
 #include "sft_procstat.h"
+#include "sft_ptrace.h"
+#include "sft_thaw.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -46,8 +49,12 @@ enum {
 
 struct sft_guard_entry {
     pid_t pid;
+    unsigned int pass;            /* ptrace results: the pass of the pid */
     unsigned long long starttime;
 };
+
+/* How many notes of an error or a report cross the mapping. */
+#define SHARED_NOTES 64
 
 struct sft_guard_shared {
     int state;                    /* __atomic access                  */
@@ -60,6 +67,20 @@ struct sft_guard_shared {
     pid_t holder, holder_caller;  /* G_BUSY: who holds the lock       */
     int lock_errno;
     char procdir[160];
+    /* The ptrace method: the guard freezes.  Request: */
+    int ptrace_method;            /* entries[] hold results, not a record */
+    double timeout;
+    int partial_ok, no_pidfd;
+    size_t nexclude;              /* the exclusions are in entries[]  */
+    /* Result: the token in entries[0..count) with their passes; */
+    int err_code, err_errno;
+    size_t err_nnotes;            /* all of them; SHARED_NOTES kept   */
+    struct sft_note err_notes[SHARED_NOTES];
+    struct sft_freeze_stats stats;/* its counted_frozen is not valid  */
+    size_t ncounted;
+    struct sft_note counted[SHARED_NOTES];
+    size_t nfallback;             /* stopped with signals: not seized */
+    pid_t fallback[SHARED_NOTES];
     struct sft_guard_entry entries[];
 };
 
@@ -103,34 +124,169 @@ static int caller_alive(const struct sft_guard_shared *s)
 /* Leaves the guard with no descriptor but /dev/null on 0-2, release_fd
  * and ready_fd (moved to 3 and 4), so that it never holds a pipe or
  * socket of the caller's open. */
-static void tidy_descriptors(int *release_fd, int *ready_fd)
+static void tidy_descriptors(int *fds, int nfds)
 {
-    int null = open("/dev/null", O_RDWR);
+    int null = open("/dev/null", O_RDWR), i;
     struct rlimit rl;
 
-    if (dup2(*release_fd, 10) < 0 || dup2(*ready_fd, 11) < 0)
-        _exit(1);
+    for (i = 0; i < nfds; i++)
+        if (dup2(fds[i], 20 + i) < 0)
+            _exit(1);
     if (null >= 0) {
         dup2(null, 0);
         dup2(null, 1);
         dup2(null, 2);
     }
-    dup2(10, 3);
-    dup2(11, 4);
-    *release_fd = 3;
-    *ready_fd = 4;
-    if (syscall(SYS_close_range, 5U, ~0U, 0) != 0) {
+    for (i = 0; i < nfds; i++) {
+        dup2(20 + i, 3 + i);
+        fds[i] = 3 + i;
+    }
+    if (syscall(SYS_close_range, (unsigned)(3 + nfds), ~0U, 0) != 0) {
         long max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 ? (long)rl.rlim_cur : 65536;
         int fd;
-        for (fd = 5; fd < max; fd++)
+        for (fd = 3 + nfds; fd < max; fd++)
             close(fd);
     }
 }
 
-static void guard_main(struct sft_guard_shared *s, int release_fd, int ready_fd)
+/* What the guard holds for the ptrace method. */
+struct held {
+    struct sft_tracees tracees;
+    struct sft_token fallback;    /* stopped with signals */
+};
+
+static void copy_notes(struct sft_note *to, size_t *count, const struct sft_notes *from)
 {
+    size_t i;
+
+    *count = from->n;
+    for (i = 0; i < from->n && i < SHARED_NOTES; i++)
+        to[i] = from->v[i];
+}
+
+/* The ptrace freeze, run in the guard on the caller's request: seize what
+ * can be seized, stop the rest with signals (parents first), publish the
+ * token, the report and any error in the mapping. */
+static void ptrace_freeze(struct sft_guard_shared *s, struct held *h)
+{
+    struct sft_freeze_opts o;
+    struct sft_token token;
+    struct sft_proclist unseized;
+    struct sft_freeze_stats stats, fstats;
+    struct sft_error err;
+    sigset_t abort_on;
+    pid_t *exclude;
+    size_t i, n, k;
+    int rc;
+
+    sigemptyset(&abort_on);
+    sigaddset(&abort_on, SIGUSR1);      /* the caller's way to abort */
+    memset(&o, 0, sizeof o);
+    o.timeout = s->timeout;
+    o.partial_ok = s->partial_ok;
+    o.no_pidfd = s->no_pidfd;
+    o.procdir = s->procdir;
+    o.abort_on = &abort_on;
+    exclude = malloc((s->nexclude + SHARED_NOTES + 2) * sizeof *exclude);
+    for (i = 0; exclude && i < s->nexclude; i++)
+        exclude[i] = s->entries[i].pid;
+    o.exclude = exclude;
+    o.nexclude = exclude ? s->nexclude : 0;
+    if (exclude)
+        exclude[o.nexclude++] = s->caller;
+
+    sft_token_init(&token);
+    sft_proclist_init(&unseized);
+    sft_error_init(&err);
+    rc = exclude ? sft_ptrace_freeze(&o, &token, &h->tracees, &unseized, &stats, &err)
+                 : sft_error_set(&err, SFT_E_NOMEM, ENOMEM, "out of memory");
+    if (rc == 0 && unseized.n) {
+        /* The rest with signals: sft_freeze's scan passes over what is in a
+         * ptrace stop; the seized ones are excluded besides, in case one is
+         * in D with its trap pending. */
+        pid_t *more = realloc(exclude, (o.nexclude + token.npids) * sizeof *more);
+        if (more) {
+            exclude = more;
+            for (i = 0; i < token.npids; i++)
+                exclude[o.nexclude++] = token.pids[i];
+            o.exclude = exclude;
+            rc = sft_freeze(&o, &h->fallback, &fstats, &err);
+            stats.stat_reads += fstats.stat_reads;
+            sft_freeze_stats_free(&fstats);
+        } else {
+            rc = sft_error_set(&err, SFT_E_NOMEM, ENOMEM, "out of memory");
+        }
+        if (rc != 0) {
+            sft_ptrace_thaw(&h->tracees);
+            sft_tracees_free(&h->tracees);
+        }
+    }
+    free(exclude);
+
+    /* Publish: the seized passes, then the signal-stopped ones. */
+    n = 0;
+    for (k = 0; rc == 0 && k < token.npasses; k++)
+        for (i = sft_token_pass_start(&token, k); i < token.pass_end[k] && n < s->cap; i++, n++) {
+            s->entries[n].pid = token.pids[i];
+            s->entries[n].pass = (unsigned)k;
+            s->entries[n].starttime = token.starttimes ? token.starttimes[i] : 0;
+        }
+    for (k = 0; rc == 0 && k < h->fallback.npasses; k++)
+        for (i = sft_token_pass_start(&h->fallback, k); i < h->fallback.pass_end[k] && n < s->cap; i++, n++) {
+            s->entries[n].pid = h->fallback.pids[i];
+            s->entries[n].pass = (unsigned)(token.npasses + k);
+            s->entries[n].starttime = h->fallback.starttimes ? h->fallback.starttimes[i] : 0;
+        }
+    s->count = n;
+    s->err_code = rc == 0 ? SFT_OK : err.code;
+    s->err_errno = err.err;
+    copy_notes(s->err_notes, &s->err_nnotes, &err.notes);
+    copy_notes(s->counted, &s->ncounted, &stats.counted_frozen);
+    s->nfallback = unseized.n;
+    for (i = 0; i < unseized.n && i < SHARED_NOTES; i++)
+        s->fallback[i] = unseized.v[i].pid;
+    s->stats = stats;
+    s->stats.processes = n;
+    s->stats.passes = token.npasses + h->fallback.npasses;
+    memset(&s->stats.counted_frozen, 0, sizeof s->stats.counted_frozen);
+    sft_freeze_stats_free(&stats);
+    sft_error_free(&err);
+    sft_token_free(&token);
+    sft_proclist_free(&unseized);
+}
+
+/* Ends the ptrace method's window: the signal-stopped ones first
+ * (children first), then every tracee. */
+static void ptrace_thaw(struct held *h)
+{
+    struct sft_error ignored;
+
+    sft_error_init(&ignored);
+    (void)sft_thaw(&h->fallback, NULL, NULL, &ignored);
+    sft_error_free(&ignored);
+    sft_token_free(&h->fallback);
+    sft_ptrace_thaw(&h->tracees);
+    sft_tracees_free(&h->tracees);
+}
+
+/* Everything the guard must undo when the caller dies or MAX_FROZEN
+ * passes: what the caller recorded (signal method), or what the guard
+ * holds itself (ptrace method; the tracees would also be detached by the
+ * kernel when the guard exits). */
+static void undo_all(struct sft_guard_shared *s, struct held *h)
+{
+    if (s->ptrace_method)
+        ptrace_thaw(h);
+    else
+        continue_all(s);
+}
+
+static void guard_main(struct sft_guard_shared *s, int release_fd, int ready_fd,
+                       int cmd_fd, int reply_fd)
+{
+    struct held h;
     static const int ignored[] = { SIGINT, SIGQUIT, SIGHUP, SIGPIPE, SIGTSTP, SIGTTIN,
-                                   SIGTTOU, SIGUSR1, SIGUSR2, SIGALRM, SIGCHLD };
+                                   SIGTTOU, SIGUSR2, SIGALRM };
     struct sft_error err;
     sigset_t none;
     size_t i;
@@ -145,10 +301,20 @@ static void guard_main(struct sft_guard_shared *s, int release_fd, int ready_fd)
     for (i = 0; i < sizeof ignored / sizeof ignored[0]; i++)
         signal(ignored[i], SIG_IGN);
     sigemptyset(&none);
+    sigaddset(&none, SIGUSR1);   /* held: the caller's request to abort */
     sigprocmask(SIG_SETMASK, &none, NULL);
     setsid();
     prctl(PR_SET_NAME, "freezethaw-grd", 0, 0, 0);
-    tidy_descriptors(&release_fd, &ready_fd);
+    {
+        int fds[4] = { release_fd, ready_fd, cmd_fd, reply_fd };
+        tidy_descriptors(fds, 4);
+        release_fd = fds[0];
+        ready_fd = fds[1];
+        cmd_fd = fds[2];
+        reply_fd = fds[3];
+    }
+    memset(&h, 0, sizeof h);
+    sft_token_init(&h.fallback);
     s->guard_pid = getpid();
 
     /* A lock held for this very caller belongs to the guard of its last
@@ -182,7 +348,7 @@ static void guard_main(struct sft_guard_shared *s, int release_fd, int ready_fd)
     close(ready_fd);
 
     for (;;) {
-        struct pollfd pf[2];
+        struct pollfd pf[3];
         int timeout = GUARD_TICK_MS, state = load_state(s), gone = 0, n;
         char buf[16];
 
@@ -192,7 +358,7 @@ static void guard_main(struct sft_guard_shared *s, int release_fd, int ready_fd)
             double left = s->started + s->max_frozen - sft_now();
             if (left <= 0) {
                 if (cas_state(s, G_ARMED, G_CUT))
-                    continue_all(s);
+                    undo_all(s, &h);
                 continue;
             }
             if (left * 1000 < timeout)
@@ -200,14 +366,28 @@ static void guard_main(struct sft_guard_shared *s, int release_fd, int ready_fd)
         }
         pf[0].fd = release_fd;
         pf[0].events = POLLIN;
-        pf[1].fd = cfd;
+        pf[1].fd = cmd_fd;
         pf[1].events = POLLIN;
-        n = poll(pf, cfd >= 0 ? 2 : 1, timeout);
+        pf[2].fd = cfd;
+        pf[2].events = POLLIN;
+        n = poll(pf, cfd >= 0 ? 3 : 2, timeout);
         if (n < 0 && errno != EINTR)
             _exit(1);
         if (n > 0 && (pf[0].revents & (POLLIN | POLLHUP)))
             gone = read(release_fd, buf, sizeof buf) == 0;   /* every writer closed */
-        if (n > 0 && cfd >= 0 && (pf[1].revents & POLLIN))
+        if (n > 0 && (pf[1].revents & POLLIN) && read(cmd_fd, buf, 1) == 1) {
+            char reply = buf[0] == 'F' ? 'f' : 't';
+            if (buf[0] == 'F') {
+                s->ptrace_method = 1;
+                ptrace_freeze(s, &h);
+            } else if (buf[0] == 'T') {
+                ptrace_thaw(&h);
+            }
+            if (write(reply_fd, &reply, 1) < 0) {
+                /* the caller is gone: seen below */
+            }
+        }
+        if (n > 0 && cfd >= 0 && (pf[2].revents & POLLIN))
             gone = 1;                                           /* the caller exited */
         if (cfd < 0 && !caller_alive(s))
             gone = 1;
@@ -218,8 +398,8 @@ static void guard_main(struct sft_guard_shared *s, int release_fd, int ready_fd)
             /* The caller died, or exec'd, without releasing: nobody else
              * will thaw (or finish thawing). */
             if (cas_state(s, G_ARMED, G_FIRED) || cas_state(s, G_THAWING, G_FIRED))
-                continue_all(s);
-            _exit(0);
+                undo_all(s, &h);
+            _exit(0);   /* the kernel detaches any tracee left */
         }
     }
 }
@@ -229,13 +409,13 @@ int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
 {
     size_t cap = SFT_PID_MAX, len = sizeof(struct sft_guard_shared) + cap * sizeof(struct sft_guard_entry);
     struct sft_guard_shared *s;
-    int release[2], ready[2], st, state;
+    int release[2], ready[2], cmd[2], reply[2], st, state;
     pid_t mid;
     char one;
     ssize_t n;
 
     memset(g, 0, sizeof *g);
-    g->release_fd = -1;
+    g->release_fd = g->cmd_fd = g->reply_fd = -1;
     if (!procdir)
         procdir = "/proc";
     /* Room for every possible pid; only the pages written are ever used. */
@@ -253,21 +433,24 @@ int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
         munmap(s, len);
         return sft_error_set(err, SFT_E_GUARD, errno, "cannot start the guard process: pipe");
     }
-    if (pipe2(ready, O_CLOEXEC) != 0) {
+    if (pipe2(ready, O_CLOEXEC) != 0 || pipe2(cmd, O_CLOEXEC) != 0 || pipe2(reply, O_CLOEXEC) != 0) {
+        int saved = errno;
         close(release[0]);
         close(release[1]);
         munmap(s, len);
-        return sft_error_set(err, SFT_E_GUARD, errno, "cannot start the guard process: pipe");
+        return sft_error_set(err, SFT_E_GUARD, saved, "cannot start the guard process: pipe");
     }
     mid = fork();
     if (mid == 0) {
         pid_t guard = fork();
         if (guard == 0)
-            guard_main(s, release[0], ready[1]);
+            guard_main(s, release[0], ready[1], cmd[0], reply[1]);
         _exit(guard < 0 ? 1 : 0);
     }
     close(release[0]);
     close(ready[1]);
+    close(cmd[0]);
+    close(reply[1]);
     if (mid > 0)
         while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
             ;
@@ -281,10 +464,14 @@ int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
         g->shared = s;
         g->map_len = len;
         g->release_fd = release[1];
+        g->cmd_fd = cmd[1];
+        g->reply_fd = reply[0];
         g->pid = s->guard_pid;
         return 0;
     }
     close(release[1]);
+    close(cmd[1]);
+    close(reply[0]);
     if (state == G_BUSY) {
         sft_error_note(err, s->holder_caller, NULL, 0, 0, 0);
         sft_error_note(err, s->holder, NULL, 0, 0, 0);
@@ -324,9 +511,11 @@ void sft_guard_release(struct sft_guard *g)
         return;
     __atomic_store_n(&g->shared->state, G_RELEASED, __ATOMIC_SEQ_CST);
     close(g->release_fd);
+    close(g->cmd_fd);
+    close(g->reply_fd);
     munmap(g->shared, g->map_len);
     memset(g, 0, sizeof *g);
-    g->release_fd = -1;
+    g->release_fd = g->cmd_fd = g->reply_fd = -1;
 }
 
 int sft_guard_cut_short(const struct sft_guard *g)
@@ -337,4 +526,88 @@ int sft_guard_cut_short(const struct sft_guard *g)
 double sft_guard_started(const struct sft_guard *g)
 {
     return g->shared ? g->shared->started : 0;
+}
+
+/* Sends a one-byte command and waits for the reply.  While waiting, a
+ * signal of abort_on pending for the caller is passed on to the guard as
+ * SIGUSR1, which ends its freeze; returns that signal, or 0. */
+static int command(struct sft_guard *g, char cmd, const sigset_t *abort_on)
+{
+    char reply;
+    int aborted = 0;
+
+    if (write(g->cmd_fd, &cmd, 1) != 1)
+        return -1;
+    for (;;) {
+        struct pollfd pf = { g->reply_fd, POLLIN, 0 };
+        int n = poll(&pf, 1, 10);
+        if (n > 0) {
+            if (read(g->reply_fd, &reply, 1) != 1)
+                return aborted ? aborted : -1;   /* the guard died */
+            return aborted;
+        }
+        if (!aborted && (aborted = sft_pending_signal(abort_on)) != 0)
+            kill(g->pid, SIGUSR1);
+    }
+}
+
+int sft_guard_ptrace_freeze(struct sft_guard *g, const struct sft_freeze_opts *o,
+                            struct sft_token *token, struct sft_freeze_stats *stats,
+                            pid_t *fallback, size_t *nfallback, struct sft_error *err)
+{
+    struct sft_guard_shared *s = g->shared;
+    size_t i, k;
+    int aborted;
+
+    if (o->nexclude > s->cap)
+        return sft_error_set(err, SFT_E_NOMEM, ENOMEM, "too many exclusions");
+    s->timeout = o->timeout;
+    s->partial_ok = o->partial_ok;
+    s->no_pidfd = o->no_pidfd;
+    s->nexclude = o->nexclude;
+    for (i = 0; i < o->nexclude; i++)
+        s->entries[i].pid = o->exclude[i];
+    aborted = command(g, 'F', o->abort_on);
+    if (aborted < 0)
+        return sft_error_set(err, SFT_E_GUARD, ECHILD, "the guard process died");
+
+    memset(stats, 0, sizeof *stats);
+    *stats = s->stats;
+    memset(&stats->counted_frozen, 0, sizeof stats->counted_frozen);
+    for (i = 0; i < s->ncounted && i < SHARED_NOTES; i++)
+        sft_notes_add(&stats->counted_frozen, s->counted[i].pid, s->counted[i].comm,
+                      s->counted[i].state, s->counted[i].reason, s->counted[i].err);
+    for (i = 0; i < s->err_nnotes && i < SHARED_NOTES; i++)
+        sft_error_note(err, s->err_notes[i].pid, s->err_notes[i].comm, s->err_notes[i].state,
+                       s->err_notes[i].reason, s->err_notes[i].err);
+    if (s->err_nnotes > SHARED_NOTES)
+        err->notes.lost += s->err_nnotes - SHARED_NOTES;
+    *nfallback = s->nfallback < SHARED_NOTES ? s->nfallback : SHARED_NOTES;
+    for (i = 0; i < *nfallback; i++)
+        fallback[i] = s->fallback[i];
+    if (s->err_code != SFT_OK) {
+        if (s->err_code == SFT_E_INTERRUPTED && aborted)
+            return sft_error_set(err, SFT_E_INTERRUPTED, aborted, "freeze interrupted by a signal");
+        return sft_error_set(err, s->err_code, s->err_errno, "unable to stop some processes");
+    }
+    for (i = 0, k = (size_t)-1; i < s->count; i++) {
+        if (s->entries[i].pass != k) {
+            if (sft_token_new_pass(token) != 0)
+                return sft_error_set(err, SFT_E_NOMEM, ENOMEM, "out of memory");
+            k = s->entries[i].pass;
+        }
+        if (sft_token_add(token, s->entries[i].pid) != 0)
+            return sft_error_set(err, SFT_E_NOMEM, ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+void sft_guard_ptrace_thaw(struct sft_guard *g)
+{
+    (void)command(g, 'T', NULL);
+}
+
+int sft_guard_is_tracer(const struct sft_guard *g)
+{
+    return g->shared && g->shared->ptrace_method;
 }

@@ -22,6 +22,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include "sft_error.h"
+#include "sft_token.h"
+
+struct sft_freeze_opts;
+struct sft_freeze_stats;
 
 struct sft_guard_shared;
 
@@ -29,6 +33,7 @@ struct sft_guard {
     struct sft_guard_shared *shared;
     size_t map_len;
     int release_fd;       /* write end: closing it wakes the guard        */
+    int cmd_fd, reply_fd; /* requests to the guard, and its answers       */
     pid_t pid;            /* the guard's pid, for the freeze's skip set    */
 };
 
@@ -53,6 +58,23 @@ int sft_guard_begin_thaw(struct sft_guard *g);
  * continued everything itself).  The guard exits on its own and the lock
  * goes with it; g is emptied. */
 void sft_guard_release(struct sft_guard *g);
+
+/* The ptrace method: the guard becomes the tracer and freezes (see
+ * sft_ptrace.h), with o's timeout, partial_ok, no_pidfd and exclusions; a
+ * signal of o->abort_on pending for the caller ends the freeze.  Fills the
+ * token (pids and passes only: the guard holds the processes), the stats,
+ * the pids stopped with signals because they could not be seized (at most
+ * 64 listed), or err.  On failure the guard has let everything go. */
+int sft_guard_ptrace_freeze(struct sft_guard *g, const struct sft_freeze_opts *o,
+                            struct sft_token *token, struct sft_freeze_stats *stats,
+                            pid_t *fallback, size_t *nfallback, struct sft_error *err);
+
+/* The ptrace method's thaw, after sft_guard_begin_thaw: the guard
+ * continues the signal-stopped processes and detaches every tracee. */
+void sft_guard_ptrace_thaw(struct sft_guard *g);
+
+/* 1 if the guard froze with ptrace (it holds the processes). */
+int sft_guard_is_tracer(const struct sft_guard *g);
 
 /* The guard's pid, for reports. */
 static inline pid_t sft_guard_pid(const struct sft_guard *g) { return g->pid; }

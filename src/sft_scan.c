@@ -227,3 +227,20 @@ nomem:
     closedir(d);
     return sft_error_set(err, SFT_E_NOMEM, ENOMEM, "out of memory");
 }
+
+int sft_scan_saw_deaths(const struct sft_scan_counts *counts,
+                        const struct sft_proclist *zombies, struct sft_pidset *dead_before,
+                        const struct sft_proclist *dead_list)
+{
+    size_t i;
+    int fresh_deaths = counts->vanished > 0;
+
+    for (i = 0; i < zombies->n; i++)
+        if (!sft_pidset_has(dead_before, zombies->v[i].pid))
+            fresh_deaths = 1;
+    for (i = 0; i < dead_list->n; i++)
+        sft_pidset_del(dead_before, dead_list->v[i].pid);
+    for (i = 0; i < zombies->n; i++)
+        sft_pidset_add(dead_before, zombies->v[i].pid);
+    return fresh_deaths;
+}

@@ -75,4 +75,15 @@ int sft_scan(const char *procdir, const struct sft_pidset *skip,
              struct sft_proclist *zombies, struct sft_scan_counts *counts,
              struct sft_error *err);
 
+/* Whether a process may have died during the scan just made: the listing
+ * of /proc is read first and each stat after, so a process listed while it
+ * ran may fork and exit before its stat is read, and its child, born after
+ * the listing, is not seen.  Such a scan proves nothing: one that saw a
+ * process vanish, or a zombie the previous scan did not see, must be
+ * repeated.  dead_before holds the previous scan's zombies (listed in
+ * dead_list) and is updated to this scan's. */
+int sft_scan_saw_deaths(const struct sft_scan_counts *counts,
+                        const struct sft_proclist *zombies, struct sft_pidset *dead_before,
+                        const struct sft_proclist *dead_list);
+
 #endif

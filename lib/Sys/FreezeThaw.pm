@@ -16,6 +16,7 @@ our $PARTIAL_OK = 0;
 our $TIMEOUT    = 5;
 our @EXCLUDE    = ();
 our $MAX_FROZEN;          # undef: no limit
+our $METHOD     = 'signal';
 
 # Tests only: name processes by start time, as on kernels without pidfd.
 our $_NO_PIDFD = 0;
@@ -46,14 +47,14 @@ sub _rethrow {
 sub _options {
     my ($opt) = @_;
     my %o = (timeout => $TIMEOUT, partial_ok => $PARTIAL_OK, exclude => \@EXCLUDE,
-             max_frozen => $MAX_FROZEN);
+             max_frozen => $MAX_FROZEN, method => $METHOD);
 
     if (defined $opt) {
         ref $opt eq 'HASH'
             or Carp::croak("Sys::FreezeThaw::freeze: the argument must be a HASH reference of options");
         for my $k (sort keys %$opt) {
             exists $o{$k}
-                or Carp::croak("Sys::FreezeThaw::freeze: unknown option '$k' (known: exclude, max_frozen, partial_ok, timeout)");
+                or Carp::croak("Sys::FreezeThaw::freeze: unknown option '$k' (known: exclude, max_frozen, method, partial_ok, timeout)");
             $o{$k} = $opt->{$k};
         }
     }
@@ -62,6 +63,10 @@ sub _options {
     defined $t && !ref $t && Scalar::Util::looks_like_number($t) && $t > 0 && $t <= 86400
         or Carp::croak("Sys::FreezeThaw::freeze: timeout must be a number of seconds above 0 and at most 86400, not "
                        . (defined $t ? "'$t'" : 'undef'));
+
+    defined $o{method} && !ref $o{method} && $o{method} =~ /\A(?:signal|ptrace)\z/
+        or Carp::croak("Sys::FreezeThaw::freeze: method must be 'signal' or 'ptrace', not "
+                       . (defined $o{method} ? "'$o{method}'" : 'undef'));
 
     my $m = $o{max_frozen};
     !defined $m || (!ref $m && Scalar::Util::looks_like_number($m) && $m > 0 && $m <= 86400)
@@ -80,7 +85,8 @@ sub _options {
 sub freeze(;$) {
     my %o = _options(@_);
     my ($token, $report) = eval {
-        _freeze($o{exclude}, $o{timeout}, $o{partial_ok} ? 1 : 0, $o{max_frozen} // 0, $_NO_PIDFD ? 1 : 0);
+        _freeze($o{exclude}, $o{timeout}, $o{partial_ok} ? 1 : 0, $o{max_frozen} // 0, $_NO_PIDFD ? 1 : 0,
+                $o{method} eq 'ptrace' ? 1 : 0);
     };
     _rethrow($@) unless $token;
     $last_report = $report;
@@ -155,6 +161,7 @@ sub last_freeze {
     my %copy = %$last_report;
     $copy{skipped} = { %{ $last_report->{skipped} } };
     $copy{$_} = [ map { +{%$_} } @{ $last_report->{$_} } ] for qw(not_stopped counted_frozen);
+    $copy{signal_fallback} = [ @{ $last_report->{signal_fallback} } ];
     return \%copy;
 }
 

@@ -1,0 +1,445 @@
+/* sft_ptrace.c - seize, interrupt, collect the stops; detach. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "sft_ptrace.h"
+#include "sft_clock.h"
+#include "sft_order.h"
+#include "sft_pidset.h"
+#include "sft_procstat.h"
+#include "sft_scan.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define WAIT_FIRST_US 20
+#define WAIT_MAX_US 1000
+#define SEIZE_OPTIONS (PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK)
+
+/* A thread seized and not yet seen in a ptrace stop. */
+struct waiting {
+    pid_t tid, tgid;
+    size_t tracee;      /* index in tracees */
+};
+
+struct tracer {
+    const char *procdir;
+    const sigset_t *abort_on;
+    int partial_ok;
+    double deadline;
+    struct sft_pidset skip;       /* pid 1, the caller, exclusions, us   */
+    struct sft_pidset held;       /* processes seized, or given up on    */
+    struct sft_pidmap tid_index;  /* tid -> index in tracees              */
+    struct sft_tracees *tracees;
+    struct waiting *wait;
+    size_t nwait, wait_cap;
+    struct sft_proclist born;     /* children caught by fork events      */
+    struct sft_token *token;
+    struct sft_proclist *unseized;
+    struct sft_freeze_stats *stats;
+    struct sft_error *err;
+};
+
+void sft_tracees_free(struct sft_tracees *t)
+{
+    free(t->tid);
+    free(t->sig);
+    memset(t, 0, sizeof *t);
+}
+
+int sft_ptrace_allowed(const char *procdir, struct sft_error *err)
+{
+    char path[256], buf[16] = "";
+    FILE *f;
+
+    (void)procdir;
+    snprintf(path, sizeof path, "/proc/sys/kernel/yama/ptrace_scope");
+    f = fopen(path, "re");
+    if (f) {
+        if (!fgets(buf, sizeof buf, f))
+            buf[0] = 0;
+        fclose(f);
+    }
+    if (atoi(buf) >= 3)
+        return sft_error_set(err, SFT_E_PTRACE, EPERM,
+                             "ptrace is not allowed on this machine (kernel.yama.ptrace_scope = 3)");
+    return 0;
+}
+
+static int nomem(struct tracer *t)
+{
+    return sft_error_set(t->err, SFT_E_NOMEM, ENOMEM, "out of memory");
+}
+
+/* Adds a seized thread to tracees and to the threads awaited. */
+static int track(struct tracer *t, pid_t tid, pid_t tgid)
+{
+    struct sft_tracees *tr = t->tracees;
+
+    if (tr->n == tr->cap) {
+        size_t cap = tr->cap ? 2 * tr->cap : 256;
+        pid_t *v = realloc(tr->tid, cap * sizeof *v);
+        int *s;
+        if (!v)
+            return nomem(t);
+        tr->tid = v;
+        s = realloc(tr->sig, cap * sizeof *s);
+        if (!s)
+            return nomem(t);
+        tr->sig = s;
+        tr->cap = cap;
+    }
+    if (t->nwait == t->wait_cap) {
+        size_t cap = t->wait_cap ? 2 * t->wait_cap : 256;
+        struct waiting *w = realloc(t->wait, cap * sizeof *w);
+        if (!w)
+            return nomem(t);
+        t->wait = w;
+        t->wait_cap = cap;
+    }
+    tr->tid[tr->n] = tid;
+    tr->sig[tr->n] = 0;
+    if (sft_pidmap_put(&t->tid_index, tid, tr->n) != 0)
+        return nomem(t);
+    t->wait[t->nwait].tid = tid;
+    t->wait[t->nwait].tgid = tgid;
+    t->wait[t->nwait].tracee = tr->n;
+    t->nwait++;
+    tr->n++;
+    return 0;
+}
+
+/* Seizes one thread and asks it to stop.  Returns 0, or the errno. */
+static int seize(struct tracer *t, pid_t tid, pid_t tgid)
+{
+    size_t ix;
+
+    if (sft_pidmap_get(&t->tid_index, tid, &ix))
+        return 0;   /* ours already (caught by a clone event) */
+    if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)SEIZE_OPTIONS) != 0)
+        return errno;
+    if (track(t, tid, tgid) != 0)
+        return ENOMEM;
+    if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) != 0 && errno != ESRCH)
+        return errno;
+    return 0;
+}
+
+/* Seizes every thread of a process not seized yet: the leader first (if it
+ * cannot be seized, neither can the rest: the process is left to signals),
+ * then every task listed. */
+static int seize_process(struct tracer *t, const struct sft_proc *p, int leader_too)
+{
+    char path[256];
+    struct dirent *de;
+    DIR *d;
+    int rc;
+
+    if (leader_too) {
+        rc = seize(t, p->pid, p->pid);
+        if (rc == ENOMEM)
+            return -1;
+        if (rc != 0 && rc != ESRCH) {
+            struct sft_proc *u = sft_proclist_push(t->unseized);
+            if (!u)
+                return nomem(t);
+            *u = *p;
+            sft_pidset_add(&t->held, p->pid);
+            return 0;
+        }
+    }
+    snprintf(path, sizeof path, "%s/%ld/task", t->procdir, (long)p->pid);
+    d = opendir(path);
+    if (!d)
+        return 0;   /* gone */
+    while ((de = readdir(d)) != NULL) {
+        long tid = atol(de->d_name);
+        if (tid > 0 && tid != (long)p->pid && seize(t, (pid_t)tid, p->pid) == ENOMEM) {
+            closedir(d);
+            return -1;
+        }
+    }
+    closedir(d);
+    return 0;
+}
+
+static char thread_state(struct tracer *t, pid_t tid)
+{
+    char path[256];
+    struct sft_stat st;
+
+    snprintf(path, sizeof path, "%s/%ld/stat", t->procdir, (long)tid);
+    t->stats->stat_reads++;
+    return sft_stat_read(path, &st) == 0 ? st.state : 0;
+}
+
+/* A fork or vfork event: the child is seized by the kernel and will report
+ * its own stop; it joins the token in a later pass. */
+static int fork_event(struct tracer *t, pid_t parent_tid, int is_process)
+{
+    unsigned long msg = 0;
+    pid_t child;
+
+    if (ptrace(PTRACE_GETEVENTMSG, parent_tid, 0, &msg) != 0)
+        return 0;
+    child = (pid_t)msg;
+    if (track(t, child, is_process ? child : 0) != 0)
+        return -1;
+    if (is_process) {
+        char path[256];
+        struct sft_stat st;
+        struct sft_proc *p = sft_proclist_push(&t->born);
+        if (!p)
+            return nomem(t);
+        memset(p, 0, sizeof *p);
+        p->pid = child;
+        snprintf(path, sizeof path, "%s/%ld/stat", t->procdir, (long)child);
+        if (sft_stat_read(path, &st) == 0) {
+            p->ppid = st.ppid;
+            p->starttime = st.starttime;
+            memcpy(p->comm, st.comm, sizeof p->comm);
+        }
+        sft_pidset_add(&t->held, child);
+    }
+    return 0;
+}
+
+/* Collects the stops of every thread awaited, within the time budget. */
+static int collect(struct tracer *t)
+{
+    long delay = WAIT_FIRST_US;
+
+    while (t->nwait) {
+        size_t i, still = 0;
+
+        for (i = 0; i < t->nwait; i++) {
+            struct waiting w = t->wait[i];
+            int st = 0, done = 1;
+            pid_t r = waitpid(w.tid, &st, __WALL | WNOHANG);
+
+            if (r == 0) {
+                /* Not trapped yet.  In D it traps before user space. */
+                char s = thread_state(t, w.tid);
+                if (s == 'D') {
+                    pid_t tgid = w.tgid ? w.tgid : w.tid;
+                    sft_notes_add(&t->stats->counted_frozen, tgid, NULL, 'D', SFT_R_DSLEEP, 0);
+                } else if (s) {
+                    done = 0;
+                }
+            } else if (r == w.tid && WIFSTOPPED(st)) {
+                int ev = st >> 16;
+                if (ev == PTRACE_EVENT_CLONE || ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK) {
+                    if (fork_event(t, w.tid, ev != PTRACE_EVENT_CLONE) != 0)
+                        return -1;
+                } else if (ev == 0) {
+                    t->tracees->sig[w.tracee] = WSTOPSIG(st);   /* given back at detach */
+                }
+            }
+            /* exited, killed, or no longer ours: nothing to wait for */
+            if (!done)
+                t->wait[still++] = w;
+        }
+        /* fork_event may have appended: keep them */
+        if (t->nwait > i) {
+            memmove(t->wait + still, t->wait + i, (t->nwait - i) * sizeof *t->wait);
+            still += t->nwait - i;
+        }
+        t->nwait = still;
+        if (!t->nwait)
+            break;
+        if (sft_pending_signal(t->abort_on))
+            return sft_error_set(t->err, SFT_E_INTERRUPTED, sft_pending_signal(t->abort_on), "interrupted");
+        if (sft_now() >= t->deadline) {
+            for (i = 0; i < t->nwait; i++)
+                sft_error_note(t->err, t->wait[i].tgid ? t->wait[i].tgid : t->wait[i].tid, NULL,
+                               thread_state(t, t->wait[i].tid), SFT_R_TIMEOUT, 0);
+            if (!t->partial_ok)
+                return sft_error_set(t->err, SFT_E_NOTSTOPPED, 0, "unable to stop some processes");
+            t->nwait = 0;
+            break;
+        }
+        sft_sleep_us(delay);
+        if (delay < WAIT_MAX_US)
+            delay *= 2;
+    }
+    return 0;
+}
+
+/* Appends procs as passes of the token, parents first. */
+static int add_passes(struct tracer *t, struct sft_proc *procs, size_t n)
+{
+    size_t *order = malloc((n + 1) * sizeof *order), *pass_end = malloc((n + 1) * sizeof *pass_end);
+    long k, passes;
+    int rc = 0;
+
+    if (!order || !pass_end) {
+        free(order);
+        free(pass_end);
+        return nomem(t);
+    }
+    passes = sft_order(procs, n, order, pass_end);
+    for (k = 0; rc == 0 && k < passes; k++) {
+        size_t i = k ? pass_end[k - 1] : 0;
+        rc = sft_token_new_pass(t->token);
+        for (; rc == 0 && i < pass_end[k]; i++)
+            rc = sft_token_add_known(t->token, procs[order[i]].pid, procs[order[i]].starttime, -1);
+    }
+    free(order);
+    free(pass_end);
+    return rc == 0 ? 0 : nomem(t);
+}
+
+static int freeze_rounds(struct tracer *t)
+{
+    struct sft_proclist found, zombies, zombies_before;
+    struct sft_pidset dead_before;
+    struct sft_scan_counts counts;
+    int rc = 0;
+
+    if (sft_pidset_init(&dead_before) != 0)
+        return nomem(t);
+    sft_proclist_init(&found);
+    sft_proclist_init(&zombies);
+    sft_proclist_init(&zombies_before);
+    while (rc == 0) {
+        double t0 = sft_now();
+        size_t i, nfresh = 0, unseized_before = t->unseized->n;
+        int deaths;
+
+        if (sft_pending_signal(t->abort_on)) {
+            rc = sft_error_set(t->err, SFT_E_INTERRUPTED, sft_pending_signal(t->abort_on), "interrupted");
+            break;
+        }
+        rc = sft_scan(t->procdir, &t->skip, &t->held, &found, &zombies, &counts, t->err);
+        t->stats->scan_seconds += sft_now() - t0;
+        if (rc != 0)
+            break;
+        t->stats->scans++;
+        t->stats->stat_reads += counts.seen - counts.skipped;
+        t->stats->last_scan = counts;
+        deaths = sft_scan_saw_deaths(&counts, &zombies, &dead_before, &zombies_before);
+        {
+            struct sft_proclist swap = zombies_before;
+            zombies_before = zombies;
+            zombies = swap;
+        }
+        for (i = 0; i < found.n; i++)
+            if (!sft_pidset_has(&t->held, found.v[i].pid))
+                found.v[nfresh++] = found.v[i];
+        if (!nfresh) {
+            if (!deaths || sft_now() >= t->deadline)
+                break;
+            continue;
+        }
+        if (sft_now() >= t->deadline) {
+            for (i = 0; i < nfresh; i++)
+                sft_error_note(t->err, found.v[i].pid, found.v[i].comm, found.v[i].state, SFT_R_TIMEOUT, 0);
+            if (!t->partial_ok)
+                rc = sft_error_set(t->err, SFT_E_NOTSTOPPED, 0, "unable to stop some processes");
+            break;
+        }
+        t0 = sft_now();
+        /* No parent is told of a ptrace stop: all at once, in any order. */
+        for (i = 0; rc == 0 && i < nfresh; i++) {
+            sft_pidset_add(&t->held, found.v[i].pid);
+            rc = seize_process(t, &found.v[i], 1);
+        }
+        if (rc == 0)
+            rc = collect(t);
+        /* Threads created before their creator was seized: seize them too. */
+        for (i = 0; rc == 0 && i < nfresh; i++)
+            rc = seize_process(t, &found.v[i], 0);
+        if (rc == 0)
+            rc = collect(t);
+        t->stats->stop_seconds += sft_now() - t0;
+        if (rc == 0) {
+            /* The token: what this round seized, then the children the
+             * fork events caught, each parents first. */
+            size_t nseized = 0;
+            for (i = 0; i < nfresh; i++) {
+                size_t j, given_up = 0;
+                for (j = unseized_before; j < t->unseized->n; j++)
+                    given_up |= t->unseized->v[j].pid == found.v[i].pid;
+                if (!given_up)
+                    found.v[nseized++] = found.v[i];
+            }
+            rc = add_passes(t, found.v, nseized);
+            if (rc == 0 && t->born.n) {
+                rc = add_passes(t, t->born.v, t->born.n);
+                t->born.n = 0;
+            }
+        }
+    }
+    sft_proclist_free(&found);
+    sft_proclist_free(&zombies);
+    sft_proclist_free(&zombies_before);
+    sft_pidset_free(&dead_before);
+    return rc;
+}
+
+int sft_ptrace_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
+                      struct sft_tracees *tracees, struct sft_proclist *unseized,
+                      struct sft_freeze_stats *stats, struct sft_error *err)
+{
+    struct tracer t;
+    double start = sft_now();
+    size_t i;
+    int rc;
+
+    memset(&t, 0, sizeof t);
+    memset(stats, 0, sizeof *stats);
+    t.procdir = o->procdir ? o->procdir : "/proc";
+    t.partial_ok = o->partial_ok;
+    t.abort_on = o->abort_on;
+    t.deadline = start + o->timeout;
+    t.tracees = tracees;
+    t.token = token;
+    t.unseized = unseized;
+    t.stats = stats;
+    t.err = err;
+    sft_pidmap_init(&t.tid_index);
+    sft_proclist_init(&t.born);
+    if (sft_pidset_init(&t.skip) != 0 || sft_pidset_init(&t.held) != 0) {
+        sft_pidset_free(&t.skip);
+        return nomem(&t);
+    }
+    sft_pidset_add(&t.skip, 1);
+    sft_pidset_add(&t.skip, getpid());
+    for (i = 0; i < o->nexclude; i++)
+        sft_pidset_add(&t.skip, o->exclude[i]);
+
+    rc = freeze_rounds(&t);
+    if (rc != 0) {
+        sft_ptrace_thaw(tracees);
+        sft_token_free(token);
+    }
+    stats->processes = token->npids;
+    stats->passes = token->npasses;
+    stats->threads = tracees->n;
+    stats->seconds = sft_now() - start;
+    free(t.wait);
+    sft_proclist_free(&t.born);
+    sft_pidmap_free(&t.tid_index);
+    sft_pidset_free(&t.skip);
+    sft_pidset_free(&t.held);
+    return rc;
+}
+
+void sft_ptrace_thaw(struct sft_tracees *tracees)
+{
+    size_t i = tracees->n;
+
+    /* Last seized first: children of fork events were seized after their
+     * parents.  No parent is told, so order matters only for a vfork
+     * parent, which cannot trap before its child is released; it is left
+     * to the kernel (it detaches it when this process exits). */
+    while (i-- > 0)
+        ptrace(PTRACE_DETACH, tracees->tid[i], 0, (void *)(long)tracees->sig[i]);
+}
