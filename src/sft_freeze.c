@@ -44,6 +44,7 @@ struct freezer {
     struct sft_guard *guard;
     const sigset_t *abort_on;
     struct sft_pidset cgfrozen;/* held by a frozen cgroup: count as frozen */
+    struct sft_pidset held_elsewhere; /* frozen by other means (opts->held) */
     struct sft_cgroup_roots cgroups;
     struct sft_token *token;
     struct sft_freeze_stats *stats;
@@ -72,7 +73,10 @@ static int thread_class(struct freezer *f, pid_t pid, pid_t tid, char state)
     f->stats->stat_reads++;
     if (sft_status_read(path, &ss) != 0)
         return T_HALTED;   /* the thread is gone */
-    return ss.tracer > 0 && !sft_pidset_has(&f->skip, ss.tracer) ? T_HALTED : T_RUNS;
+    if (ss.tracer > 0 && (!sft_pidset_has(&f->skip, ss.tracer)
+                          || sft_pidset_has(&f->held_elsewhere, ss.tracer)))
+        return T_HALTED;
+    return T_RUNS;
 }
 
 /* Whether the stop this freeze sent is still to come for the process: the
@@ -539,9 +543,10 @@ int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     if (sft_proc_is_ours(f.procdir, err) != 0 || sft_proc_shows_all(f.procdir, err) != 0)
         return -1;
     if (sft_pidset_init(&f.skip) != 0 || sft_pidset_init(&f.held) != 0
-        || sft_pidset_init(&f.cgfrozen) != 0) {
+        || sft_pidset_init(&f.cgfrozen) != 0 || sft_pidset_init(&f.held_elsewhere) != 0) {
         sft_pidset_free(&f.skip);
         sft_pidset_free(&f.held);
+        sft_pidset_free(&f.cgfrozen);
         return sft_error_set(err, SFT_E_NOMEM, ENOMEM, "out of memory");
     }
     sft_pidset_add(&f.skip, 1);
@@ -550,6 +555,10 @@ int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
         sft_pidset_add(&f.skip, o->guard->pid);
     for (i = 0; i < o->nexclude; i++)
         sft_pidset_add(&f.skip, o->exclude[i]);
+    for (i = 0; i < o->nheld; i++) {
+        sft_pidset_add(&f.skip, o->held[i]);
+        sft_pidset_add(&f.held_elsewhere, o->held[i]);
+    }
 
     rc = freeze_loop(&f);
     if (rc != 0) {
@@ -569,6 +578,7 @@ int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     sft_pidset_free(&f.skip);
     sft_pidset_free(&f.held);
     sft_pidset_free(&f.cgfrozen);
+    sft_pidset_free(&f.held_elsewhere);
     sft_pidmap_free(&f.held_index);
     if (own_stats)
         sft_freeze_stats_free(stats);

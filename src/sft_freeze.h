@@ -26,6 +26,9 @@ struct sft_freeze_opts {
     int partial_ok;         /* keep going past processes that won't stop  */
     const pid_t *exclude;   /* never stopped, besides pid 1 and the caller */
     size_t nexclude;
+    const pid_t *held;      /* frozen already by other means (ptrace): not
+                               stopped again, and frozen as tracers       */
+    size_t nheld;
     const char *procdir;    /* NULL means "/proc"                         */
     int no_pidfd;           /* name processes by start time only (tests)  */
     struct sft_guard *guard;/* records each process before its stop, and

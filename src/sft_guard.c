@@ -201,21 +201,14 @@ static void ptrace_freeze(struct sft_guard_shared *s, struct held *h)
     rc = exclude ? sft_ptrace_freeze(&o, &token, &h->tracees, &unseized, &stats, &err)
                  : sft_error_set(&err, SFT_E_NOMEM, ENOMEM, "out of memory");
     if (rc == 0 && unseized.n) {
-        /* The rest with signals: sft_freeze's scan passes over what is in a
-         * ptrace stop; the seized ones are excluded besides, in case one is
-         * in D with its trap pending. */
-        pid_t *more = realloc(exclude, (o.nexclude + token.npids) * sizeof *more);
-        if (more) {
-            exclude = more;
-            for (i = 0; i < token.npids; i++)
-                exclude[o.nexclude++] = token.pids[i];
-            o.exclude = exclude;
-            rc = sft_freeze(&o, &h->fallback, &fstats, &err);
-            stats.stat_reads += fstats.stat_reads;
-            sft_freeze_stats_free(&fstats);
-        } else {
-            rc = sft_error_set(&err, SFT_E_NOMEM, ENOMEM, "out of memory");
-        }
+        /* The rest with signals.  What ptrace holds is frozen: it is not
+         * signalled again (one may be in D with its trap pending), and a
+         * tracee of one of them is as frozen as its tracer. */
+        o.held = token.pids;
+        o.nheld = token.npids;
+        rc = sft_freeze(&o, &h->fallback, &fstats, &err);
+        stats.stat_reads += fstats.stat_reads;
+        sft_freeze_stats_free(&fstats);
         if (rc != 0) {
             sft_ptrace_thaw(&h->tracees);
             sft_tracees_free(&h->tracees);

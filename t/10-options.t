@@ -15,7 +15,7 @@ sub nothing_stopped { my @s = halted_in($busy, $idle); return !@s }
 
 my @bad = (
     [ 'x',                       qr/argument must be a HASH reference/,   'a non-hash argument' ],
-    [ { timeuot => 1 },          qr/unknown option 'timeuot' \(known: exclude, max_frozen, partial_ok, timeout\)/, 'a misspelt option' ],
+    [ { timeuot => 1 },          qr/unknown option 'timeuot' \(known: exclude, max_frozen, method, partial_ok, timeout\)/, 'a misspelt option' ],
     [ { timeout => 0 },          qr/timeout must be a number of seconds above 0 and at most 86400, not '0'/, 'timeout 0' ],
     [ { timeout => -1 },         qr/not '-1'/,                            'a negative timeout' ],
     [ { timeout => 'soon' },     qr/not 'soon'/,                          'a non-numeric timeout' ],

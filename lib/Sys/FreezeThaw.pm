@@ -39,7 +39,7 @@ sub _is_pid {
 sub _rethrow {
     my ($err) = @_;
     my $errno = $! + 0;
-    $err =~ s/ at \S+ line \d+\.\n\z//;
+    $err =~ s/ at \S+ line \d+(?:, <[^>]*> (?:line|chunk) \d+)?\.\n\z//;
     $! = $errno;
     Carp::croak($err);
 }

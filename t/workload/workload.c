@@ -3,9 +3,10 @@
  *   workload idle | busy                 one thread, pausing or spinning
  *   workload threads N idle|busy         N threads in one process
  *   workload tree DEPTH WIDTH idle|busy  a tree of processes
- *   workload waiter LOG idle|busy        a parent in waitpid(WUNTRACED) on its
- *                                        child; appends "stopped" to LOG whenever
- *                                        it is told the child stopped
+ *   workload waiter LOG idle|busy [cont] a parent in waitpid(WUNTRACED) on its
+ *                                        child (and WCONTINUED with "cont");
+ *                                        appends "stopped" (or "continued") to
+ *                                        LOG whenever it is told
  *   workload eatstop PID                 traces PID and swallows every SIGSTOP,
  *                                        so PID never stops
  *   workload pty LOG CMD [ARG...]        runs CMD on a new pseudo-terminal as its
@@ -20,6 +21,11 @@
  *                                        generation (reports only the first)
  *   workload hold PID                    traces PID and holds it in a ptrace stop,
  *                                        as a debugger at a breakpoint does
+ *   workload sigchld LOG signalfd|siginfo  a parent with a busy child, watching
+ *                                        SIGCHLD through signalfd or an SA_SIGINFO
+ *                                        handler; appends "code N" to LOG per
+ *                                        SIGCHLD (CLD_STOPPED 5, CLD_CONTINUED 6)
+ *   workload countcont LOG               appends "cont" to LOG at every SIGCONT
  *   workload vfork                       vfork()s a child that pauses: the parent
  *                                        sits in D until the child exits; the
  *                                        child reports "ready CHILDPID"
@@ -42,6 +48,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -117,7 +124,17 @@ static void run_tree(int depth, int width, const char *how)
     body(how)(NULL);
 }
 
-static int run_waiter(const char *log, const char *how)
+static void log_line(const char *log, const char *line)
+{
+    int fd = open(log, O_WRONLY | O_APPEND | O_CREAT, 0644);
+    if (fd >= 0) {
+        if (write(fd, line, strlen(line)) < 0)
+            _exit(111);
+        close(fd);
+    }
+}
+
+static int run_waiter(const char *log, const char *how, int cont)
 {
     pid_t child = fork();
     int st;
@@ -130,22 +147,80 @@ static int run_waiter(const char *log, const char *how)
     }
     ready();
     for (;;) {
-        pid_t w = waitpid(child, &st, WUNTRACED);
+        pid_t w = waitpid(child, &st, WUNTRACED | (cont ? WCONTINUED : 0));
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0)
             die("waitpid");
         if (WIFSTOPPED(st)) {
-            int fd = open(log, O_WRONLY | O_APPEND | O_CREAT, 0644);
-            if (fd >= 0) {
-                if (write(fd, "stopped\n", 8) != 8)
-                    die("write log");
-                close(fd);
-            }
+            log_line(log, "stopped\n");
+        } else if (WIFCONTINUED(st)) {
+            log_line(log, "continued\n");
         } else {
             return 0;   /* the child is gone */
         }
     }
+}
+
+static const char *sig_log;
+
+static void on_sigchld(int sig, siginfo_t *si, void *ctx)
+{
+    char line[32];
+    (void)sig;
+    (void)ctx;
+    snprintf(line, sizeof line, "code %d\n", si->si_code);
+    log_line(sig_log, line);
+}
+
+static void on_sigcont(int sig)
+{
+    (void)sig;
+    log_line(sig_log, "cont\n");
+}
+
+static int run_sigchld(const char *log, const char *how)
+{
+    pid_t child;
+    sigset_t set;
+
+    sig_log = log;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    if (!strcmp(how, "signalfd"))
+        sigprocmask(SIG_BLOCK, &set, NULL);
+    else {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_sigaction = on_sigchld;
+        sa.sa_flags = SA_SIGINFO | SA_RESTART;
+        sigaction(SIGCHLD, &sa, NULL);
+    }
+    child = fork();
+    if (child == 0)
+        spin(NULL);
+    ready();
+    if (!strcmp(how, "signalfd")) {
+        int fd = signalfd(-1, &set, 0);
+        struct signalfd_siginfo si;
+        while (read(fd, &si, sizeof si) == sizeof si) {
+            char line[32];
+            snprintf(line, sizeof line, "code %d\n", si.ssi_code);
+            log_line(log, line);
+        }
+    }
+    for (;;)
+        pause();
+    return 0;
+}
+
+static int run_countcont(const char *log)
+{
+    sig_log = log;
+    signal(SIGCONT, on_sigcont);
+    ready();
+    spin(NULL);
+    return 0;
 }
 
 static int run_eatstop(pid_t pid)
@@ -322,8 +397,12 @@ int main(int argc, char **argv)
         run_tree(atoi(argv[2]), atoi(argv[3]), argv[4]);
         return 0;
     }
-    if (!strcmp(mode, "waiter") && argc == 4)
-        return run_waiter(argv[2], argv[3]);
+    if (!strcmp(mode, "waiter") && (argc == 4 || argc == 5))
+        return run_waiter(argv[2], argv[3], argc == 5);
+    if (!strcmp(mode, "sigchld") && argc == 4)
+        return run_sigchld(argv[2], argv[3]);
+    if (!strcmp(mode, "countcont") && argc == 3)
+        return run_countcont(argv[2]);
     if (!strcmp(mode, "eatstop") && argc == 3)
         return run_eatstop((pid_t)atoi(argv[2]));
     if (!strcmp(mode, "named") && argc == 4)

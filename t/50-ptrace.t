@@ -1,0 +1,179 @@
+use strict;
+use warnings;
+use lib 't/lib';
+use FreezeThawTest;
+use Test::More;
+use File::Temp qw(tempdir);
+use Time::HiRes qw(time sleep);
+use Sys::FreezeThaw;
+
+# METHOD 'ptrace': a freeze the frozen do not see.  Each check runs many
+# cycles with ptrace, then one with signals as a control that shows the
+# check can fail.
+
+my $CYCLES = 30;
+my $dir = tempdir(CLEANUP => 1);
+my $n = 0;
+sub log_of { open my $fh, '<', $_[0] or return ''; local $/; return <$fh> // '' }
+
+sub cycles {
+    my ($method, $count) = @_;
+    for (1 .. $count) {
+        my $t = Sys::FreezeThaw::freeze({ method => $method });
+        Sys::FreezeThaw::thaw($t);
+    }
+    sleep 0.2;
+}
+
+# The kernel's view: frozen in a ptrace stop, running after thaw.
+{
+    my @work = (spawn_workload('busy'), spawn_workload('threads', 8, 'busy'),
+                spawn_workload({ ready => 13 }, 'tree', 2, 3, 'idle'));
+    for my $cycle (1 .. $CYCLES) {
+        my $t = Sys::FreezeThaw::freeze({ method => 'ptrace' });
+        frozen_ok("ptrace cycle $cycle: every thread stopped");
+        my @states = map { $_->[2] } grep { my $p = $_->[0]; grep { $_ == $p } map { @$_ } @$t } thread_states();
+        ok(!grep({ $_ ne 't' } @states), "ptrace cycle $cycle: in ptrace stops (t), not T");
+        Sys::FreezeThaw::thaw($t);
+        thawed_ok($t, "ptrace cycle $cycle: thawed");
+    }
+    my $r = Sys::FreezeThaw::last_freeze();
+    is($r->{method}, 'ptrace', 'the report names the method');
+    is($r->{threads}, 1 + 8 + 13, 'and counts every thread');
+    is_deeply($r->{signal_fallback}, [], 'nothing needed signals');
+    local $Sys::FreezeThaw::METHOD = 'ptrace';
+    my $t = Sys::FreezeThaw::freeze();
+    is(Sys::FreezeThaw::last_freeze()->{method}, 'ptrace', '$METHOD works as the option does');
+    Sys::FreezeThaw::thaw($t);
+    kill_tree(@work);
+}
+
+# Parents are told nothing: SIGCHLD through signalfd, or an SA_SIGINFO handler.
+for my $how (qw(signalfd siginfo)) {
+    my $log = "$dir/sigchld-" . $n++;
+    my $p = spawn_workload('sigchld', $log, $how);
+    cycles('ptrace', $CYCLES);
+    is(log_of($log), '', "$how: no SIGCHLD in $CYCLES ptrace cycles");
+    cycles('signal', 1);
+    like(log_of($log), qr/code 5/, "$how: control: one signal freeze shows CLD_STOPPED");
+    kill_tree($p);
+}
+
+# No SIGCONT is delivered.
+{
+    my $log = "$dir/cont";
+    my $p = spawn_workload('countcont', $log);
+    cycles('ptrace', $CYCLES);
+    is(log_of($log), '', "no SIGCONT in $CYCLES ptrace cycles");
+    cycles('signal', 1);
+    like(log_of($log), qr/cont/, 'control: a signal freeze delivers one');
+    kill_tree($p);
+}
+
+# A parent in waitpid(WUNTRACED|WCONTINUED) sees nothing.
+{
+    my $log = "$dir/waiter";
+    my $p = spawn_workload('waiter', $log, 'busy', 'cont');
+    cycles('ptrace', $CYCLES);
+    is(log_of($log), '', "waitpid(WUNTRACED|WCONTINUED) reports nothing in $CYCLES ptrace cycles");
+    cycles('signal', 1);
+    like(log_of($log), qr/continued/, 'control: after a signal freeze it reports "continued"');
+    kill_tree($p);
+}
+
+# Killing the freezing process lets everything go.
+{
+    my @work = (spawn_workload('busy'), spawn_workload('threads', 4, 'busy'));
+    for my $round (1 .. 10) {
+        pipe my $r, my $w or die;
+        my $pid = fork // die;
+        if (!$pid) {
+            close $r;
+            my $t = Sys::FreezeThaw::freeze({ method => 'ptrace', exclude => [getppid()] });
+            syswrite $w, 'x';
+            sleep 60;
+            exit 0;
+        }
+        close $w;
+        sysread $r, my $buf, 1;
+        ok(scalar(halted_in(@work)), "kill round $round: frozen");
+        kill KILL => $pid;
+        waitpid $pid, 0;
+        ok(wait_until(sub { !halted_in(@work) }, 3), "kill round $round: SIGKILL of the freezer: all run again");
+    }
+    kill_tree(@work);
+}
+
+# Fork storms and thread storms converge: the kernel seizes new children.
+for my $mode (qw(forkloop forkchain threadloop)) {
+    spawn_workload($mode);
+    my $frozen = 0;
+    for my $cycle (1 .. 10) {
+        my $t = eval { Sys::FreezeThaw::freeze({ method => 'ptrace', timeout => 2 }) };
+        if ($t) {
+            $frozen++;
+            my @running = not_halted();
+            is_deeply(\@running, [], "$mode cycle $cycle: frozen completely") or diag("running: @running");
+            Sys::FreezeThaw::thaw($t);
+        } else {
+            fail("$mode cycle $cycle: $@");
+        }
+    }
+    is($frozen, 10, "$mode: frozen in all 10 cycles");
+    kill_others();
+}
+
+# A vfork parent (D until its child is released) is counted as frozen.
+{
+    my $parent = spawn_workload('vfork');
+    my ($child) = ready_info($parent);
+    for my $cycle (1 .. 10) {
+        my $t = eval { Sys::FreezeThaw::freeze({ method => 'ptrace' }) };
+        ok($t, "vfork cycle $cycle: freeze succeeds") or diag($@);
+        next unless $t;
+        frozen_ok("vfork cycle $cycle: everything stopped", $parent);
+        is_deeply([ map { $_->{pid} } @{ Sys::FreezeThaw::last_freeze()->{counted_frozen} } ], [$parent],
+                  "vfork cycle $cycle: the parent counted as frozen in D");
+        Sys::FreezeThaw::thaw($t);
+        thawed_ok($t, "vfork cycle $cycle: thawed");
+    }
+    kill KILL => $child;
+    ok(wait_until(sub { !grep { $_->[0] == $parent && $_->[2] =~ /[DTt]/ } thread_states() }, 3),
+       'vfork: after its child exits the parent runs on');
+    kill_tree($parent);
+}
+
+# A process traced by someone else cannot be seized: it is stopped with
+# signals, parents first, and the report says so.
+SKIP: {
+    my ($strace) = grep { -x } map { "$_/strace" } split /:/, $ENV{PATH};
+    skip 'strace is not installed', 4 unless $strace;
+    my $tracer = fork // die;
+    if (!$tracer) { exec $strace, '-f', '-o', "$dir/strace.log", workload(), 'busy'; exit 111 }
+    ok(wait_until(sub { grep { $_->[3] eq 'workload' } thread_states() }), 'strace runs its tracee');
+    my ($tracee) = map { $_->[0] } grep { $_->[3] eq 'workload' && $_->[0] == $_->[1] } thread_states();
+    my $t = Sys::FreezeThaw::freeze({ method => 'ptrace' });
+    frozen_ok('strace and its tracee are frozen');
+    is_deeply(Sys::FreezeThaw::last_freeze()->{signal_fallback}, [$tracee], 'the tracee was stopped with signals');
+    Sys::FreezeThaw::thaw($t);
+    ok(wait_until(sub { !halted_in($tracee) }, 3), 'and runs again, still traced');
+    kill_tree($tracer);
+}
+
+# MAX_FROZEN and the lock hold with ptrace too.
+{
+    my $w = spawn_workload('busy');
+    my $t = Sys::FreezeThaw::freeze({ method => 'ptrace', max_frozen => 0.3 });
+    ok(scalar(halted_in($w)), 'max_frozen: frozen');
+    ok(wait_until(sub { !halted_in($w) }, 3), 'max_frozen: let go after the limit');
+    my @warn;
+    local $SIG{__WARN__} = sub { push @warn, @_ };
+    Sys::FreezeThaw::thaw($t);
+    like("@warn", qr/cut the frozen window short/, 'max_frozen: the later thaw says it had nothing to do');
+    kill_tree($w);
+}
+
+ok(!eval { Sys::FreezeThaw::freeze({ method => 'magic' }); 1 }, 'an unknown method is refused');
+like($@, qr/method must be 'signal' or 'ptrace', not 'magic'/, '... clearly');
+
+done_testing;
