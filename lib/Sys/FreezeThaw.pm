@@ -269,8 +269,9 @@ Stops every process as described above and returns a token for C<thaw>:
 an unblessed ARRAY reference of passes, each an ARRAY reference of pids,
 every pid in a later pass than its parent.  The optional HASH reference
 overrides the package variables for this call: C<timeout> (C<$TIMEOUT>),
-C<partial_ok> (C<$PARTIAL_OK>), C<max_frozen> (C<$MAX_FROZEN>) and
-C<exclude> (an ARRAY reference, for C<@EXCLUDE>).  Any other key is an
+C<partial_ok> (C<$PARTIAL_OK>), C<max_frozen> (C<$MAX_FROZEN>),
+C<method> (C<$METHOD>) and C<exclude> (an ARRAY reference, for
+C<@EXCLUDE>).  Any other key is an
 error.
 
 The token also carries, invisibly (as magic on the outer array), which
@@ -331,6 +332,12 @@ C<kernel_threads>, C<already_stopped> (stopped or held by a debugger
 before; they stay stopped after C<thaw>), C<zombies>, C<vanished>
 (exited while being read).
 
+=item C<method>, C<signal_fallback>
+
+The method used (C<signal> or C<ptrace>), and, with C<ptrace>, an ARRAY
+reference of the pids that could not be seized and were stopped with
+signals (at most 64 listed).
+
 =item C<guard_pid>
 
 The pid of the guard process that watches over the window (see
@@ -385,6 +392,11 @@ that long so that they are not reported along with the stubborn ones).
 Further pids never to stop, besides pid 1 and the caller (default
 empty).  Children of an excluded process are still stopped.
 
+=item $Sys::FreezeThaw::METHOD
+
+How processes are stopped: C<signal> (the default) or C<ptrace>.
+Option: C<method>.  See L</METHODS>.
+
 =item $Sys::FreezeThaw::MAX_FROZEN
 
 The longest the frozen window may last, in seconds, or undef (the
@@ -399,6 +411,51 @@ because only the caller knows how long its work may take; a command
 that runs arbitrary code while frozen should set one.  The limit is
 kept by the guard process (see L</SAFETY>), not with C<alarm>: the
 caller's C<SIGALRM> stays its own.  Option: C<max_frozen>.
+
+=back
+
+=head1 METHODS
+
+=over 4
+
+=item signal
+
+C<SIGSTOP>, parents before children, and C<SIGCONT>, children before
+parents, as the original module did.  It works wherever the caller may
+signal the processes.  It is seen: each parent is sent C<SIGCHLD> when
+its child stops and when it continues.  Parents stopped first cannot act
+on it, and a parent that waits with C<WUNTRACED> never sees its child
+stopped; but the signal itself stays pending and is delivered after the
+thaw, so a program that reads its details (through C<signalfd> or an
+C<SA_SIGINFO> handler) learns that its child stopped, and some then stop
+themselves.  Every process receives a C<SIGCONT>: its handler runs,
+some programs redraw their screens.
+
+=item ptrace
+
+No signal at all.  Every thread of every process is seized and
+interrupted (C<PTRACE_SEIZE>, C<PTRACE_INTERRUPT>) into a ptrace stop
+(state t), and detached at thaw: parents are told nothing, C<wait>
+reports nothing, no C<SIGCONT> is delivered.  New threads and children
+of seized processes are seized by the kernel as they appear, so fork
+storms are caught.  The guard process (see L</SAFETY>) does the tracing
+and holds the processes for the caller: tracing events never reach the
+caller's C<wait> or its C<SIGCHLD>, C<MAX_FROZEN> is kept even while the
+caller is blocked, and if the guard dies the kernel detaches every
+process, so they run again.
+
+A process that cannot be seized (already traced by strace or a debugger,
+or not permitted by the Yama policy) is stopped with signals instead,
+parents first; C<last_freeze> lists it under C<signal_fallback>.  If
+ptrace is not allowed at all (C<kernel.yama.ptrace_scope> is 3), the
+freeze fails with nothing stopped.
+
+No method is perfectly invisible: some blocking calls (C<epoll_wait>,
+C<sigtimedwait>, C<nanosleep> with a remaining time, ...) return
+C<EINTR> after any stop, a ptrace interrupt included, and a program that
+measures time sees the pause.  A token of the ptrace method must be
+thawed in the interpreter (ithread) that froze: another ithread's copy
+is plain pids.
 
 =back
 
@@ -524,6 +581,13 @@ F</proc> is mounted with C<hidepid>, and the caller is neither root nor
 in the mount's C<gid=> group: other users' processes are invisible, and
 a freeze would leave them running.  Nothing was stopped.
 
+=item ptrace is not allowed on this machine (kernel.yama.ptrace_scope = 3)
+
+C<method =E<gt> 'ptrace'> was asked where the kernel forbids every
+ptrace attach.  Nothing was stopped; use the signal method.
+
+=item method must be 'signal' or 'ptrace', not 'VALUE'
+
 =item cannot start the guard process: REASON
 
 =item ERROR: the frozen window was cut short: after N seconds ($Sys::FreezeThaw::MAX_FROZEN) every process was continued while the block still ran
@@ -535,7 +599,7 @@ See C<$MAX_FROZEN>.
 C<thaw> was given something that is not a token; the message says which
 part.  Nothing was continued.
 
-=item unknown option 'NAME' (known: exclude, max_frozen, partial_ok, timeout)
+=item unknown option 'NAME' (known: exclude, max_frozen, method, partial_ok, timeout)
 
 =item timeout must be a number of seconds above 0 and at most 86400, not 'VALUE'
 
@@ -567,11 +631,9 @@ tokens.
 
 =head1 BUGS AND LIMITATIONS
 
-A C<SIGCONT> is visible to the processes that get it: handlers run, some
-programs redraw their screens, and some blocking calls return C<EINTR>
-after a stop and continue.  Parents are sent C<SIGCHLD> when their
-children stop and continue; a parent that reads the signal's details may
-notice.
+With the signal method, a C<SIGCONT> is visible to the processes that get
+it, and parents are sent C<SIGCHLD> (see L</METHODS>); the ptrace method
+avoids both, but no method avoids C<EINTR> after a stop.
 
 See L</SAFETY> for what keeps running while the machine is frozen, and
 for what cannot be defended against.
