@@ -73,7 +73,9 @@ static int thread_class(struct freezer *f, pid_t pid, pid_t tid, char state)
     f->stats->stat_reads++;
     if (sft_status_read(path, &ss) != 0)
         return T_HALTED;   /* the thread is gone */
-    if (ss.tracer > 0 && (!sft_pidset_has(&f->skip, ss.tracer)
+    /* Held by a tracer that is frozen too, or by this process itself (the
+     * guard, freezing with ptrace). */
+    if (ss.tracer > 0 && (!sft_pidset_has(&f->skip, ss.tracer) || ss.tracer == getpid()
                           || sft_pidset_has(&f->held_elsewhere, ss.tracer)))
         return T_HALTED;
     return T_RUNS;
@@ -436,7 +438,39 @@ static void note_all(struct freezer *f, const struct sft_proc *v, size_t n, int 
         sft_error_note(f->err, v[i].pid, v[i].comm, v[i].state, reason, 0);
 }
 
-static int freeze_loop(struct freezer *f)
+/* Adds the processes of o->include the scan passed over (their main
+ * thread is stopped) to what it found. */
+static int add_included(struct freezer *f, const struct sft_freeze_opts *o,
+                        struct sft_proclist *found)
+{
+    size_t i, j;
+
+    for (i = 0; i < o->ninclude; i++) {
+        char path[256];
+        struct sft_stat st;
+        struct sft_proc *p;
+        int present = 0;
+
+        for (j = 0; j < found->n; j++)
+            present |= found->v[j].pid == o->include[i];
+        snprintf(path, sizeof path, "%s/%ld/stat", f->procdir, (long)o->include[i]);
+        if (present || sft_stat_read(path, &st) != 0)
+            continue;
+        p = sft_proclist_push(found);
+        if (!p)
+            return sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "out of memory");
+        memset(p, 0, sizeof *p);
+        p->pid = st.pid;
+        p->ppid = st.ppid;
+        p->state = st.state;
+        p->nthreads = st.num_threads;
+        p->starttime = st.starttime;
+        memcpy(p->comm, st.comm, sizeof p->comm);
+    }
+    return 0;
+}
+
+static int freeze_loop(struct freezer *f, const struct sft_freeze_opts *o)
 {
     struct sft_proclist found, again, zombies, zombies_before;
     struct sft_scan_counts counts;
@@ -465,7 +499,8 @@ static int freeze_loop(struct freezer *f)
         f->stats->scans++;
         f->stats->stat_reads += counts.seen - counts.skipped;
         f->stats->last_scan = counts;
-
+        if (f->stats->scans == 1 && (rc = add_included(f, o, &found)) != 0)
+            break;
         deaths = sft_scan_saw_deaths(&counts, &zombies, &dead_before, &zombies_before);
         struct sft_proclist swap = zombies_before;
         zombies_before = zombies;
@@ -560,7 +595,7 @@ int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
         sft_pidset_add(&f.held_elsewhere, o->held[i]);
     }
 
-    rc = freeze_loop(&f);
+    rc = freeze_loop(&f, o);
     if (rc != 0) {
         /* Every pid that was sent a stop is in the token: continue them
          * all, not only the ones seen stopped (a process in D stops later). */

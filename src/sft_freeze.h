@@ -26,6 +26,11 @@ struct sft_freeze_opts {
     int partial_ok;         /* keep going past processes that won't stop  */
     const pid_t *exclude;   /* never stopped, besides pid 1 and the caller */
     size_t nexclude;
+    const pid_t *include;   /* taken in the first round even if their main
+                               thread is stopped (by ptrace, with another
+                               thread out of reach): the freeze waits for
+                               every thread of them                     */
+    size_t ninclude;
     const pid_t *held;      /* frozen already by other means (ptrace): not
                                stopped again, and frozen as tracers       */
     size_t nheld;

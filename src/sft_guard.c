@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -204,9 +205,15 @@ static void ptrace_freeze(struct sft_guard_shared *s, struct held *h)
         /* The rest with signals.  What ptrace holds is frozen: it is not
          * signalled again (one may be in D with its trap pending), and a
          * tracee of one of them is as frozen as its tracer. */
+        pid_t *include = malloc(unseized.n * sizeof *include);
+        for (i = 0; include && i < unseized.n; i++)
+            include[i] = unseized.v[i].pid;
+        o.include = include;
+        o.ninclude = include ? unseized.n : 0;
         o.held = token.pids;
         o.nheld = token.npids;
         rc = sft_freeze(&o, &h->fallback, &fstats, &err);
+        free(include);
         stats.stat_reads += fstats.stat_reads;
         sft_freeze_stats_free(&fstats);
         if (rc != 0) {
@@ -283,7 +290,7 @@ static void guard_main(struct sft_guard_shared *s, int release_fd, int ready_fd,
     struct sft_error err;
     sigset_t none;
     size_t i;
-    int cfd, lock_fd;
+    int cfd, lock_fd, sfd;
     char one = 'r';
 
     /* Signals as a plain process has them: the caller's handlers are not
@@ -295,6 +302,7 @@ static void guard_main(struct sft_guard_shared *s, int release_fd, int ready_fd,
         signal(ignored[i], SIG_IGN);
     sigemptyset(&none);
     sigaddset(&none, SIGUSR1);   /* held: the caller's request to abort */
+    sigaddset(&none, SIGCHLD);   /* read through a signalfd: tracees that die */
     sigprocmask(SIG_SETMASK, &none, NULL);
     setsid();
     prctl(PR_SET_NAME, "freezethaw-grd", 0, 0, 0);
@@ -334,6 +342,12 @@ static void guard_main(struct sft_guard_shared *s, int release_fd, int ready_fd,
         _exit(0);
     }
     cfd = sft_pidfd_open(s->caller);
+    {
+        sigset_t chld;
+        sigemptyset(&chld);
+        sigaddset(&chld, SIGCHLD);
+        sfd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
+    }
     s->started = sft_now();
     __atomic_store_n(&s->state, G_ARMED, __ATOMIC_SEQ_CST);
     if (write(ready_fd, &one, 1) != 1)
@@ -341,7 +355,7 @@ static void guard_main(struct sft_guard_shared *s, int release_fd, int ready_fd,
     close(ready_fd);
 
     for (;;) {
-        struct pollfd pf[3];
+        struct pollfd pf[4];
         int timeout = GUARD_TICK_MS, state = load_state(s), gone = 0, n;
         char buf[16];
 
@@ -361,9 +375,11 @@ static void guard_main(struct sft_guard_shared *s, int release_fd, int ready_fd,
         pf[0].events = POLLIN;
         pf[1].fd = cmd_fd;
         pf[1].events = POLLIN;
-        pf[2].fd = cfd;
+        pf[2].fd = sfd;
         pf[2].events = POLLIN;
-        n = poll(pf, cfd >= 0 ? 3 : 2, timeout);
+        pf[3].fd = cfd;
+        pf[3].events = POLLIN;
+        n = poll(pf, cfd >= 0 ? 4 : 3, timeout);
         if (n < 0 && errno != EINTR)
             _exit(1);
         if (n > 0 && (pf[0].revents & (POLLIN | POLLHUP)))
@@ -380,7 +396,17 @@ static void guard_main(struct sft_guard_shared *s, int release_fd, int ready_fd,
                 /* the caller is gone: seen below */
             }
         }
-        if (n > 0 && cfd >= 0 && (pf[2].revents & POLLIN))
+        if (n > 0 && (pf[2].revents & POLLIN)) {
+            /* A tracee died: its death is reported to us first; reaping it
+             * passes it on to its real parent, whose wait() would hang. */
+            struct signalfd_siginfo si;
+            int st;
+            while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
+                ;
+            while (waitpid(-1, &st, WNOHANG | __WALL) > 0)
+                ;
+        }
+        if (n > 0 && cfd >= 0 && (pf[3].revents & POLLIN))
             gone = 1;                                           /* the caller exited */
         if (cfd < 0 && !caller_alive(s))
             gone = 1;

@@ -36,6 +36,7 @@ struct tracer {
     double deadline;
     struct sft_pidset skip;       /* pid 1, the caller, exclusions, us   */
     struct sft_pidset held;       /* processes seized, or given up on    */
+    struct sft_pidset gave_up;    /* processes left to the signal method */
     struct sft_pidmap tid_index;  /* tid -> index in tracees              */
     struct sft_tracees *tracees;
     struct waiting *wait;
@@ -132,6 +133,22 @@ static int seize(struct tracer *t, pid_t tid, pid_t tgid)
     return 0;
 }
 
+/* Leaves a process to the signal method. */
+static int give_up(struct tracer *t, const struct sft_proc *p)
+{
+    struct sft_proc *u;
+
+    if (sft_pidset_has(&t->gave_up, p->pid))
+        return 0;
+    u = sft_proclist_push(t->unseized);
+    if (!u)
+        return nomem(t);
+    *u = *p;
+    sft_pidset_add(&t->held, p->pid);
+    sft_pidset_add(&t->gave_up, p->pid);
+    return 0;
+}
+
 /* Seizes every thread of a process not seized yet: the leader first (if it
  * cannot be seized, neither can the rest: the process is left to signals),
  * then every task listed. */
@@ -146,14 +163,8 @@ static int seize_process(struct tracer *t, const struct sft_proc *p, int leader_
         rc = seize(t, p->pid, p->pid);
         if (rc == ENOMEM)
             return -1;
-        if (rc != 0 && rc != ESRCH) {
-            struct sft_proc *u = sft_proclist_push(t->unseized);
-            if (!u)
-                return nomem(t);
-            *u = *p;
-            sft_pidset_add(&t->held, p->pid);
-            return 0;
-        }
+        if (rc != 0 && rc != ESRCH)
+            return give_up(t, p);
     }
     snprintf(path, sizeof path, "%s/%ld/task", t->procdir, (long)p->pid);
     d = opendir(path);
@@ -161,9 +172,19 @@ static int seize_process(struct tracer *t, const struct sft_proc *p, int leader_
         return 0;   /* gone */
     while ((de = readdir(d)) != NULL) {
         long tid = atol(de->d_name);
-        if (tid > 0 && tid != (long)p->pid && seize(t, (pid_t)tid, p->pid) == ENOMEM) {
+        if (tid <= 0 || tid == (long)p->pid)
+            continue;
+        rc = seize(t, (pid_t)tid, p->pid);
+        if (rc == ENOMEM) {
             closedir(d);
             return -1;
+        }
+        if (rc != 0 && rc != ESRCH) {
+            /* A thread of it is traced by someone else: the process goes
+             * to the signal method, which waits for that thread too (the
+             * threads seized here stay held until thaw). */
+            closedir(d);
+            return give_up(t, p);
         }
     }
     closedir(d);
@@ -272,6 +293,67 @@ static int collect(struct tracer *t)
     return 0;
 }
 
+/* The kernel as the oracle: every thread of the processes seized must be in
+ * a ptrace stop, in D with its trap pending, or exiting.  A thread that is
+ * not ours is seized; one of ours that runs all the same is interrupted
+ * again.  Returns how many threads needed it (0: all held), or -1. */
+static long recheck(struct tracer *t, const struct sft_proc *procs, size_t n)
+{
+    long redone = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        char path[256];
+        struct dirent *de;
+        DIR *d;
+
+        if (!sft_pidset_has(&t->held, procs[i].pid) || sft_pidset_has(&t->gave_up, procs[i].pid))
+            continue;
+        snprintf(path, sizeof path, "%s/%ld/task", t->procdir, (long)procs[i].pid);
+        d = opendir(path);
+        if (!d)
+            continue;
+        while ((de = readdir(d)) != NULL) {
+            long tid = atol(de->d_name);
+            char state;
+            size_t ix;
+
+            if (tid <= 0)
+                continue;
+            state = thread_state(t, (pid_t)tid);
+            if (!state || state == 't' || state == 'D' || sft_state_is_halted(state))
+                continue;
+            if (!sft_pidmap_get(&t->tid_index, (pid_t)tid, &ix)) {
+                int rc = seize(t, (pid_t)tid, procs[i].pid);
+                if (rc == ENOMEM || (rc != 0 && rc != ESRCH && give_up(t, &procs[i]) != 0)) {
+                    closedir(d);
+                    return -1;
+                }
+                if (rc != 0)
+                    break;     /* left to signals, or gone */
+            } else if (ptrace(PTRACE_INTERRUPT, (pid_t)tid, 0, 0) == 0) {
+                if (t->nwait == t->wait_cap) {
+                    size_t cap = t->wait_cap ? 2 * t->wait_cap : 256;
+                    struct waiting *w = realloc(t->wait, cap * sizeof *w);
+                    if (!w) {
+                        closedir(d);
+                        return nomem(t);
+                    }
+                    t->wait = w;
+                    t->wait_cap = cap;
+                }
+                t->wait[t->nwait].tid = (pid_t)tid;
+                t->wait[t->nwait].tgid = procs[i].pid;
+                t->wait[t->nwait].tracee = ix;
+                t->nwait++;
+            }
+            redone++;
+        }
+        closedir(d);
+    }
+    return redone;
+}
+
 /* Appends procs as passes of the token, parents first. */
 static int add_passes(struct tracer *t, struct sft_proc *procs, size_t n)
 {
@@ -310,7 +392,7 @@ static int freeze_rounds(struct tracer *t)
     sft_proclist_init(&zombies_before);
     while (rc == 0) {
         double t0 = sft_now();
-        size_t i, nfresh = 0, unseized_before = t->unseized->n;
+        size_t i, nfresh = 0;
         int deaths;
 
         if (sft_pending_signal(t->abort_on)) {
@@ -353,23 +435,31 @@ static int freeze_rounds(struct tracer *t)
         }
         if (rc == 0)
             rc = collect(t);
-        /* Threads created before their creator was seized: seize them too. */
-        for (i = 0; rc == 0 && i < nfresh; i++)
-            rc = seize_process(t, &found.v[i], 0);
-        if (rc == 0)
-            rc = collect(t);
+        /* Threads created before their creator was seized, or that slipped
+         * out of their stop: read every thread back until all are held. */
+        while (rc == 0) {
+            long redone = recheck(t, found.v, nfresh);
+            if (redone <= 0) {
+                rc = redone < 0 ? -1 : 0;
+                break;
+            }
+            if (sft_pending_signal(t->abort_on))
+                rc = sft_error_set(t->err, SFT_E_INTERRUPTED, sft_pending_signal(t->abort_on), "interrupted");
+            else if (sft_now() >= t->deadline && !t->partial_ok)
+                rc = sft_error_set(t->err, SFT_E_NOTSTOPPED, 0, "unable to stop some processes");
+            else if (sft_now() >= t->deadline)
+                break;
+            else
+                rc = collect(t);
+        }
         t->stats->stop_seconds += sft_now() - t0;
         if (rc == 0) {
             /* The token: what this round seized, then the children the
              * fork events caught, each parents first. */
             size_t nseized = 0;
-            for (i = 0; i < nfresh; i++) {
-                size_t j, given_up = 0;
-                for (j = unseized_before; j < t->unseized->n; j++)
-                    given_up |= t->unseized->v[j].pid == found.v[i].pid;
-                if (!given_up)
+            for (i = 0; i < nfresh; i++)
+                if (!sft_pidset_has(&t->gave_up, found.v[i].pid))
                     found.v[nseized++] = found.v[i];
-            }
             rc = add_passes(t, found.v, nseized);
             if (rc == 0 && t->born.n) {
                 rc = add_passes(t, t->born.v, t->born.n);
@@ -406,8 +496,10 @@ int sft_ptrace_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     t.err = err;
     sft_pidmap_init(&t.tid_index);
     sft_proclist_init(&t.born);
-    if (sft_pidset_init(&t.skip) != 0 || sft_pidset_init(&t.held) != 0) {
+    if (sft_pidset_init(&t.skip) != 0 || sft_pidset_init(&t.held) != 0
+        || sft_pidset_init(&t.gave_up) != 0) {
         sft_pidset_free(&t.skip);
+        sft_pidset_free(&t.held);
         return nomem(&t);
     }
     sft_pidset_add(&t.skip, 1);
@@ -415,7 +507,8 @@ int sft_ptrace_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     for (i = 0; i < o->nexclude; i++)
         sft_pidset_add(&t.skip, o->exclude[i]);
 
-    rc = freeze_rounds(&t);
+    rc = sft_proc_is_ours(t.procdir, err) != 0 || sft_proc_shows_all(t.procdir, err) != 0
+         ? -1 : freeze_rounds(&t);
     if (rc != 0) {
         sft_ptrace_thaw(tracees);
         sft_token_free(token);
@@ -429,6 +522,7 @@ int sft_ptrace_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     sft_pidmap_free(&t.tid_index);
     sft_pidset_free(&t.skip);
     sft_pidset_free(&t.held);
+    sft_pidset_free(&t.gave_up);
     return rc;
 }
 

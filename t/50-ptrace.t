@@ -150,8 +150,17 @@ SKIP: {
     skip 'strace is not installed', 4 unless $strace;
     my $tracer = fork // die;
     if (!$tracer) { exec $strace, '-f', '-o', "$dir/strace.log", workload(), 'busy'; exit 111 }
-    ok(wait_until(sub { grep { $_->[3] eq 'workload' } thread_states() }), 'strace runs its tracee');
-    my ($tracee) = map { $_->[0] } grep { $_->[3] eq 'workload' && $_->[0] == $_->[1] } thread_states();
+    # The tracee: the process whose TracerPid is strace, once it runs the workload.
+    my $traced_by_strace = sub {
+        map { $_->[0] } grep {
+            $_->[0] == $_->[1] && $_->[3] eq 'workload'
+            && do { open my $f, '<', "/proc/$_->[0]/status"; (do { local $/; <$f> } // '') =~ /^TracerPid:\s+$tracer$/m }
+        } thread_states();
+    };
+    ok(wait_until(sub { $traced_by_strace->() }), 'strace runs its tracee');
+    my ($tracee) = $traced_by_strace->();
+    # Once it spins (R) it makes no system call: strace holds it in no stop.
+    wait_until(sub { grep { $_->[0] == $tracee && $_->[2] eq 'R' } thread_states() });
     my $t = Sys::FreezeThaw::freeze({ method => 'ptrace' });
     frozen_ok('strace and its tracee are frozen');
     is_deeply(Sys::FreezeThaw::last_freeze()->{signal_fallback}, [$tracee], 'the tracee was stopped with signals');

@@ -41,8 +41,16 @@ sub import {
             . "the test harness made (see t/lib/FreezeThawTest.pm)\n";
         exit 255;
     }
+    # FREEZETHAW_TEST_METHOD=ptrace runs a file with the ptrace method.
+    if (my $m = $ENV{FREEZETHAW_TEST_METHOD}) {
+        require Sys::FreezeThaw;
+        $Sys::FreezeThaw::METHOD = $m;
+    }
     $class->export_to_level(1, $class, @EXPORT);
 }
+
+# The method the file runs with.
+sub method { return $ENV{FREEZETHAW_TEST_METHOD} || 'signal' }
 
 # True only in a PID namespace that _enter_namespace made for this test:
 # its /proc shows this namespace (/proc/self is our in-namespace pid), the
