@@ -172,9 +172,9 @@ SKIP: {
 # MAX_FROZEN and the lock hold with ptrace too.
 {
     my $w = spawn_workload('busy');
-    my $t = Sys::FreezeThaw::freeze({ method => 'ptrace', max_frozen => 0.3 });
+    my $t = Sys::FreezeThaw::freeze({ method => 'ptrace', max_frozen => 1 });
     ok(scalar(halted_in($w)), 'max_frozen: frozen');
-    ok(wait_until(sub { !halted_in($w) }, 3), 'max_frozen: let go after the limit');
+    ok(wait_until(sub { !halted_in($w) }, 5), 'max_frozen: let go after the limit');
     my @warn;
     local $SIG{__WARN__} = sub { push @warn, @_ };
     Sys::FreezeThaw::thaw($t);

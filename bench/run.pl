@@ -1,0 +1,235 @@
+#!/usr/bin/perl
+# bench/run.pl [--reps N] [--sizes 100,1000,10000] [--original DIR] [--only NAME]
+#
+# Times freeze and thaw of process trees built inside a private PID
+# namespace (the test harness's), for both methods, beside reference runs
+# on the same trees in the same run: an unordered kill(-1) freeze, the
+# cgroup v1 freezer where the machine has one, and any other
+# Sys::FreezeThaw given by path (--original DIR, the directory holding
+# Sys/FreezeThaw.pm).  Every freeze is checked against /proc.  Prints
+# medians and the ratios that are the result.  Run through `make bench`.
+use strict;
+use warnings;
+use lib 't/lib';
+use FreezeThawTest timeout => 3600;
+use Getopt::Long;
+use POSIX ();
+use Time::HiRes qw(time sleep);
+use Sys::FreezeThaw;
+
+my %opt = (reps => 7, sizes => '100,1000,10000');
+GetOptions(\%opt, 'reps=i', 'sizes=s', 'original=s', 'only=s') or die "bad options\n";
+my @sizes = split /,/, $opt{sizes};
+$| = 1;
+
+# --- the trees ---------------------------------------------------------------
+
+# Each scenario: name, size, workload arguments, processes it makes.
+sub scenarios {
+    my @s;
+    for my $n (@sizes) {
+        push @s, [ "flat idle",  $n, [ 'tree', 1, $n - 1, 'idle' ], $n ];
+    }
+    push @s, [ 'flat busy',          1000, [ 'tree', 1, 999, 'busy' ], 1000 ];
+    push @s, [ 'chain idle',         1000, [ 'tree', 999, 1, 'idle' ], 1000 ];
+    push @s, [ 'tree idle (fanout 4)', 1365, [ 'tree', 5, 4, 'idle' ], 1365 ];
+    push @s, [ 'flat 8-thread idle', 250, [ 'threadtree', 250, 8 ], 250 ];
+    return grep { !$opt{only} || $_->[0] =~ /\Q$opt{only}\E/ } @s;
+}
+
+sub start_tree {
+    my ($args, $count) = @_;
+    if ($args->[0] eq 'threadtree') {
+        my @pids = map { spawn_workload('threads', $args->[2], 'idle') } 1 .. $args->[1];
+        return @pids;
+    }
+    return spawn_workload({ ready => $count }, @$args);
+}
+
+# --- the oracle ----------------------------------------------------------------
+
+sub all_halted {
+    my %skip = map { $_ => 1 } 1, $$, @_;
+    for my $stat (glob '/proc/[0-9]*/task/[0-9]*/stat') {
+        my ($pid) = $stat =~ m{^/proc/(\d+)/};
+        next if $skip{$pid};
+        open my $fh, '<', $stat or next;
+        my $s = do { local $/; <$fh> } // next;
+        return 0 if $s =~ /\) ([RSDI]) [^)]*\z/s;
+    }
+    return 1;
+}
+
+sub median { my @s = sort { $a <=> $b } @_; return @s ? $s[$#s / 2] : undef }
+
+# --- the contenders ------------------------------------------------------------
+
+sub ours {
+    my ($method) = @_;
+    return sub {
+        my $t0 = time;
+        my $t = Sys::FreezeThaw::freeze({ method => $method, timeout => 60 });
+        my $t1 = time;
+        my $ok = all_halted(Sys::FreezeThaw::last_freeze()->{guard_pid});
+        my $t2 = time;
+        Sys::FreezeThaw::thaw($t);
+        return ($t1 - $t0, time - $t2, $ok);
+    };
+}
+
+# kill(-1, SIGSTOP) reaches every process but pid 1 and the caller, in no
+# order; the time counts until /proc shows every thread stopped.
+sub kill_all {
+    my $t0 = time;
+    kill STOP => -1;
+    sleep 0.0002 until all_halted();
+    my $t1 = time;
+    my $ok = all_halted();
+    my $t2 = time;
+    kill CONT => -1;
+    return ($t1 - $t0, time - $t2, $ok);
+}
+
+# The cgroup v1 freezer, on a cgroup holding every process but pid 1 and us.
+my $cg_root = (grep { -e "$_/freezer.state" || -d $_ } '/sys/fs/cgroup/freezer')[0];
+my $cg;
+sub cgroup_setup {
+    return unless $cg_root && -w $cg_root;
+    $cg = "$cg_root/sys-freezethaw-bench-$$";
+    mkdir $cg or return undef $cg;
+    return $cg;
+}
+sub cgroup_fill {
+    return unless $cg;
+    for my $p (map { m{/proc/(\d+)/stat} ? $1 : () } glob '/proc/[0-9]*/stat') {
+        next if $p == 1 || $p == $$;
+        open my $fh, '>', "$cg/cgroup.procs" or next;
+        print $fh $p;
+        close $fh;
+    }
+}
+sub cgroup_freeze {
+    my $set = sub { open my $fh, '>', "$cg/freezer.state" or die; print $fh $_[0]; close $fh };
+    my $state = sub { open my $fh, '<', "$cg/freezer.state" or return ''; local $/; return <$fh> // '' };
+    my $t0 = time;
+    $set->('FROZEN');
+    sleep 0.0002 until $state->() =~ /^FROZEN/;
+    my $t1 = time;
+    my $t2 = time;
+    $set->('THAWED');
+    sleep 0.0002 until $state->() =~ /^THAWED/;
+    return ($t1 - $t0, time - $t2, 1);
+}
+END { if ($cg) { kill_others(); rmdir $cg } }
+
+# Another Sys::FreezeThaw, in a process of its own (one package per
+# interpreter), which freezes everything but itself and pid 1, this driver
+# included: the driver only waits for its answer.
+sub other_module {
+    my ($dir) = @_;
+    my $code = <<'CODE';
+use Sys::FreezeThaw; use Time::HiRes qw(time);
+my $t0 = time; my $t = Sys::FreezeThaw::freeze(); my $t1 = time;
+Sys::FreezeThaw::thaw($t); my $t2 = time;
+print $t1 - $t0, " ", $t2 - $t1, "\n";
+CODE
+    return sub {
+        my $out = `$^X -I$dir -e '$code' 2>&1`;
+        my ($f, $th) = $out =~ /^([\d.e-]+) ([\d.e-]+)$/m or return (undef, undef, 0);
+        return ($f, $th, 1);
+    };
+}
+
+# --- the run -------------------------------------------------------------------
+
+my @contenders = (
+    [ 'signal', ours('signal') ],
+    [ 'ptrace', ours('ptrace') ],
+    [ 'kill(-1)', \&kill_all ],
+);
+push @contenders, [ 'cgroup v1', \&cgroup_freeze ] if cgroup_setup();
+push @contenders, [ 'original', other_module($opt{original}) ] if $opt{original};
+
+printf "# %s, %d cores, kernel %s, perl %s, %d repetitions, medians in ms\n",
+    (POSIX::uname())[1], scalar(() = glob '/sys/devices/system/cpu/cpu[0-9]*'), (POSIX::uname())[2], $^V, $opt{reps};
+my @names = map { $_->[0] } @contenders;
+printf "%-24s %6s | %s\n", 'scenario', 'procs', join ' | ', map { sprintf '%-19s', "$_ freeze/thaw" } @names;
+
+my %results;
+for my $sc (scenarios()) {
+    my ($name, $size, $args, $count) = @$sc;
+    my @roots = start_tree($args, $count);
+    cgroup_fill() if $cg;
+    my @cells;
+    for my $c (@contenders) {
+        my (@f, @t, $bad);
+        for (1 .. $opt{reps}) {
+            my ($f, $t, $ok) = $c->[1]->();
+            $bad++ unless $ok;
+            push @f, $f if defined $f;
+            push @t, $t if defined $t;
+            sleep 0.02;
+        }
+        my ($mf, $mt) = (median(@f), median(@t));
+        $results{$name}{$size}{ $c->[0] } = [ $mf, $mt ];
+        push @cells, sprintf '%8s / %-8s%s', defined $mf ? sprintf('%.2f', 1000 * $mf) : '-',
+                               defined $mt ? sprintf('%.2f', 1000 * $mt) : '-', $bad ? '!' : ' ';
+    }
+    printf "%-24s %6d | %s\n", $name, $count, join ' | ', @cells;
+    kill_others();
+    sleep 0.2;
+}
+print "# '!': a freeze that returned while /proc still showed a thread running\n";
+
+# Ratios: the result.
+sub ratio { my ($a, $b) = @_; return defined $a && defined $b && $b > 0 ? sprintf('%.1fx', $a / $b) : '-' }
+print "\n# ratios (median time of the reference / ours; above 1 means ours is faster)\n";
+for my $name (sort keys %results) {
+    for my $size (sort { $a <=> $b } keys %{ $results{$name} }) {
+        my $r = $results{$name}{$size};
+        my @parts;
+        for my $ref (grep { $_ ne 'signal' && $_ ne 'ptrace' } @names) {
+            next unless $r->{$ref};
+            push @parts, sprintf '%s: freeze %s (signal) %s (ptrace), thaw %s / %s', $ref,
+                ratio($r->{$ref}[0], $r->{signal}[0]), ratio($r->{$ref}[0], $r->{ptrace}[0]),
+                ratio($r->{$ref}[1], $r->{signal}[1]), ratio($r->{$ref}[1], $r->{ptrace}[1]);
+        }
+        printf "%-24s %6d  %s\n", $name, $size, join('; ', @parts);
+    }
+}
+
+# Linearity: time per process at the largest flat size against 1000.
+if ($results{'flat idle'}{1000} && $results{'flat idle'}{10000}) {
+    for my $m (qw(signal ptrace)) {
+        my ($a, $b) = map { $results{'flat idle'}{$_}{$m}[0] / $_ } 1000, 10000;
+        printf "# %s: freeze time per process at 10000 / at 1000: %.2f\n", $m, $b / $a;
+    }
+}
+
+# The dead man's switch: a freezer killed inside the window; how long until
+# everything runs again.
+{
+    my @roots = start_tree([ 'tree', 1, 99, 'idle' ], 100);
+    my @d;
+    for (1 .. $opt{reps}) {
+        pipe my $r, my $w or die;
+        my $pid = fork // die;
+        if (!$pid) {
+            close $r;
+            my $t = Sys::FreezeThaw::freeze({ exclude => [getppid()] });
+            syswrite $w, 'x';
+            sleep 60;
+            POSIX::_exit(0);
+        }
+        close $w;
+        sysread $r, my $buf, 1;
+        my $t0 = time;
+        kill KILL => $pid;
+        waitpid $pid, 0;
+        sleep 0.0002 until !grep { (do { open my $f, '<', $_; local $/; <$f> } // '') =~ /\) T / } glob '/proc/[0-9]*/stat';
+        push @d, time - $t0;
+    }
+    printf "# dead man's switch: everything runs again %.2f ms (median) after SIGKILL of the freezer, 100 processes\n",
+        1000 * median(@d);
+    kill_others();
+}
