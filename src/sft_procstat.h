@@ -15,6 +15,8 @@
 
 /* PF_KTHREAD in field 9 (flags) marks a kernel thread (include/linux/sched.h). */
 #define SFT_PF_KTHREAD 0x00200000UL
+/* PF_EXITING: the task is past the point of no return in exit(). */
+#define SFT_PF_EXITING 0x00000004UL
 
 struct sft_stat {
     pid_t pid;

@@ -191,7 +191,9 @@ int sft_scan(const char *procdir, const struct sft_pidset *skip,
                 counts->stopped++;
             continue;
         }
-        if (sft_state_is_halted(st.state) && st.num_threads <= 1) {
+        /* An exiting process cannot run user code again (unless it is a
+         * leader whose other threads live on). */
+        if ((sft_state_is_halted(st.state) || (st.flags & SFT_PF_EXITING)) && st.num_threads <= 1) {
             counts->zombies++;
             p = zombies ? sft_proclist_push(zombies) : NULL;
             if (p)

@@ -3,7 +3,7 @@
  * A process is taken unless it is in the skip set (pid 1, the caller, the
  * user's exclusions, what this freeze already holds), is a kernel thread
  * (PF_KTHREAD; not "vsize and rss are 0", which zombies share), or is
- * halted: stopped (T/t), a zombie or dead.  A zombie leader whose other
+ * halted: stopped (T/t), a zombie or dead, or exiting (PF_EXITING).  A zombie leader whose other
  * threads still run (it called pthread_exit) is NOT halted: num_threads
  * counts its live threads, and it is taken.
  */

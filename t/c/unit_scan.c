@@ -53,6 +53,8 @@ int main(void)
     fake(15, "leader exited", "Z", 10, 0x40400c, 4);
     fake(16, "a) R 1 (b", "D", 10, 0x400000, 1);
     fake(17, "excluded", "S", 10, 0x400000, 1);
+    fake(18, "exiting", "R", 10, 0x400004, 1);
+    fake(19, "leader exiting", "R", 10, 0x400004, 3);
     snprintf(path, sizeof path, "%s/self", root);
     mkdir(path, 0755);
     snprintf(path, sizeof path, "%s/99", root);   /* vanished: no stat file */
@@ -71,13 +73,15 @@ int main(void)
             struct sft_proclist z;
             sft_proclist_init(&z);
             rc = sft_scan(root, &skip, &held, &l, &z, &c, &e);
-            ok(z.n == 1 && z.v[0].pid == 14, "the zombie is listed apart");
+            ok(z.n == 2, "zombies and exiting processes are listed apart");
             sft_proclist_free(&z);
         }
         sft_pidset_free(&held);
     }
     ok(rc == 0, "scan of a fake /proc succeeds");
-    ok(l.n == 4, "four processes may run (got %zu)", l.n);
+    ok(l.n == 5, "five processes may run (got %zu)", l.n);
+    ok(!find(&l, 18), "an exiting process is passed over");
+    ok(find(&l, 19) != NULL, "an exiting leader whose threads live on is taken");
     ok(find(&l, 10) && find(&l, 11) && find(&l, 16), "sleeping, running and D processes are taken");
     ok(find(&l, 15) && find(&l, 15)->nthreads == 4, "a zombie leader with live threads is taken");
     ok(!find(&l, 2), "kernel thread skipped (PF_KTHREAD)");
@@ -86,8 +90,8 @@ int main(void)
     ok(!find(&l, 1) && !find(&l, 17), "skip set honoured");
     ok(find(&l, 16) && strcmp(find(&l, 16)->comm, "a) R 1 (b") == 0 && find(&l, 16)->ppid == 10,
        "hostile name parsed");
-    ok(c.seen == 11 && c.skipped == 2 && c.kthreads == 1 && c.held == 1 && c.stopped == 1
-       && c.zombies == 1 && c.vanished == 1,
+    ok(c.seen == 13 && c.skipped == 2 && c.kthreads == 1 && c.held == 1 && c.stopped == 1
+       && c.zombies == 2 && c.vanished == 1,
        "counts: seen %zu skipped %zu kthreads %zu held %zu stopped %zu zombies %zu vanished %zu",
        c.seen, c.skipped, c.kthreads, c.held, c.stopped, c.zombies, c.vanished);
 

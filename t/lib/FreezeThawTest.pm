@@ -207,17 +207,21 @@ sub _slurp {
     return scalar <$fh>;
 }
 
-# Every thread on the (namespace's) machine: [pid, tid, state, comm].
+# Every thread on the (namespace's) machine: [pid, tid, state, comm, flags].
 sub thread_states {
     my @t;
     for my $stat (glob '/proc/[0-9]*/task/[0-9]*/stat') {
         my ($pid, $tid) = $stat =~ m{^/proc/(\d+)/task/(\d+)/};
         my $s = _slurp($stat) // next;
-        my ($comm, $state) = $s =~ /\A\d+ \((.*)\) (\S) /s or next;
-        push @t, [ $pid, $tid, $state, $comm ];
+        my ($comm, $state, $flags) = $s =~ /\A\d+ \((.*)\) (\S) (?:\S+ ){5}(\d+) /s or next;
+        push @t, [ $pid, $tid, $state, $comm, $flags ];
     }
     return @t;
 }
+
+# PF_EXITING: a thread past the point of no return in exit() runs no more
+# user code, whatever its state letter says.
+sub _exiting { return ($_[0][4] // 0) & 0x4 }
 
 # The guard of the last freeze: a process that is never frozen.
 sub _guard_pid {
@@ -230,7 +234,7 @@ sub _guard_pid {
 sub not_halted {
     my %skip = map { $_ => 1 } 1, $$, _guard_pid(), @_;
     return map { "$_->[0]/$_->[1] $_->[2] $_->[3]" }
-           grep { !$skip{ $_->[0] } && $_->[2] !~ /\A[TtZXx]\z/ } thread_states();
+           grep { !$skip{ $_->[0] } && $_->[2] !~ /\A[TtZXx]\z/ && !_exiting($_) } thread_states();
 }
 
 # Threads of the given pids that are stopped.
