@@ -135,6 +135,22 @@ int sft_proc_shows_all(const char *procdir, struct sft_error *err)
                          "/proc is mounted with hidepid, which hides other users' processes from this caller");
 }
 
+/* Whether a process in a ptrace stop (t) may be resumed at any moment: its
+ * tracer is one the freeze never stops (pid 1, the caller, an exclusion),
+ * other than this process itself.  Such a process is not "already
+ * stopped"; one held by a tracer the freeze stops, or by a tracer outside
+ * this namespace (TracerPid 0), is. */
+static int resumable(const char *procdir, long long pid, const struct sft_pidset *skip)
+{
+    char path[256];
+    struct sft_status ss;
+
+    snprintf(path, sizeof path, "%s/%lld/status", procdir, pid);
+    if (sft_status_read(path, &ss) != 0)
+        return 0;
+    return ss.tracer > 0 && ss.tracer != getpid() && sft_pidset_has(skip, ss.tracer);
+}
+
 int sft_scan(const char *procdir, const struct sft_pidset *skip,
              const struct sft_pidset *held, struct sft_proclist *out,
              struct sft_proclist *zombies, struct sft_scan_counts *counts,
@@ -184,7 +200,7 @@ int sft_scan(const char *procdir, const struct sft_pidset *skip,
             counts->kthreads++;
             continue;
         }
-        if (st.state == 'T' || st.state == 't') {
+        if (st.state == 'T' || (st.state == 't' && !resumable(procdir, st.pid, skip))) {
             if (held && sft_pidset_has(held, st.pid))
                 counts->held++;
             else
