@@ -233,3 +233,22 @@ if ($results{'flat idle'}{1000} && $results{'flat idle'}{10000}) {
         1000 * median(@d);
     kill_others();
 }
+
+# What the guard costs: freeze() as the caller sees it, less the freeze
+# itself (starting the guard, taking the lock, the glue), on 10 processes.
+# It comes before the first stop: outside the frozen window.
+{
+    my @roots = start_tree([ 'tree', 1, 9, 'idle' ], 10);
+    my (@outside, @inside);
+    for (1 .. 5 * $opt{reps}) {
+        my $t0 = time;
+        my $t = Sys::FreezeThaw::freeze();
+        push @outside, time - $t0;
+        push @inside, Sys::FreezeThaw::last_freeze()->{seconds};
+        Sys::FreezeThaw::thaw($t);
+        sleep 0.01;
+    }
+    printf "# the guard and the glue: %.2f ms per freeze (median), before the first stop\n",
+        1000 * (median(@outside) - median(@inside));
+    kill_others();
+}
