@@ -24,6 +24,7 @@
  * process dies, and the job-control signal dispositions to restore.  A
  * copy of the token (or one built by hand) is plain pids without it. */
 struct frozen {
+    pid_t owner;                     /* the process that froze */
     struct sft_token token;
     struct sft_guard guard;
     struct sigaction saved_job[3];   /* TSTP, TTIN, TTOU */
@@ -43,6 +44,12 @@ static int frozen_thaw(struct frozen *f)
     if (f->thawed)
         return 1;
     f->thawed = 1;
+    if (getpid() != f->owner) {
+        /* A copy inherited through fork(): the window, the guard and its
+         * shared record belong to the process that froze.  A child that
+         * exits must not end its parent's window. */
+        return 1;
+    }
     cut = sft_guard_begin_thaw(&f->guard);
     sft_error_init(&err);
     if (!cut && sft_guard_is_tracer(&f->guard))
@@ -60,6 +67,15 @@ static int frozen_thaw(struct frozen *f)
 static void frozen_free(struct frozen *f)
 {
     frozen_thaw(f);   /* a token dropped unthawed must not leave a frozen machine */
+    if (getpid() != f->owner) {
+        /* fork()ed copy: close our copies of the descriptors, touch nothing shared */
+        sft_token_close_pidfds(&f->token);
+        if (f->guard.release_fd >= 0) {
+            close(f->guard.release_fd);
+            close(f->guard.cmd_fd);
+            close(f->guard.reply_fd);
+        }
+    }
     sft_token_free(&f->token);
     free(f);
 }
@@ -236,6 +252,7 @@ _freeze(SV *exclude, NV timeout, int partial_ok, NV max_frozen, int no_pidfd, in
     f = (struct frozen *)calloc(1, sizeof *f);
     if (!f)
         croak("out of memory");
+    f->owner = getpid();
     sft_token_init(&f->token);
 
     /* The freezer must not be stopped itself while others are frozen:

@@ -89,6 +89,23 @@ if (FreezeThawTest::method() eq 'signal') {
     kill_tree(@work);
 }
 
+# A child forked inside the window inherits a copy of the token; when it
+# exits, the window (and the guard's watch) stays its parent's.
+{
+    my $w = spawn_workload('busy');
+    my $t = Sys::FreezeThaw::freeze();
+    my $guard = Sys::FreezeThaw::last_freeze()->{guard_pid};
+    my $child = fork // die;
+    if (!$child) { exit 0 }          # global destruction frees its copy of $t
+    waitpid $child, 0;
+    select undef, undef, undef, 0.2;
+    ok(scalar(halted_in($w)), 'a child forked while frozen exits: the machine stays frozen');
+    ok(kill(0, $guard), 'and the guard still watches');
+    Sys::FreezeThaw::thaw($t);
+    is_deeply([ halted_in($w) ], [], 'the parent thaws as usual');
+    kill_tree($w);
+}
+
 # A live token that is dropped without a thaw thaws itself.
 {
     my $w = spawn_workload('busy');
