@@ -470,21 +470,58 @@ static int add_included(struct freezer *f, const struct sft_freeze_opts *o,
     return 0;
 }
 
+int sft_rescan_init(struct sft_rescan *r)
+{
+    sft_proclist_init(&r->found);
+    sft_proclist_init(&r->zombies);
+    sft_proclist_init(&r->zombies_before);
+    return sft_pidset_init(&r->dead_before);
+}
+
+void sft_rescan_free(struct sft_rescan *r)
+{
+    sft_proclist_free(&r->found);
+    sft_proclist_free(&r->zombies);
+    sft_proclist_free(&r->zombies_before);
+    sft_pidset_free(&r->dead_before);
+}
+
+int sft_rescan_next(struct sft_rescan *r, const char *procdir, const struct sft_pidset *skip,
+                    const struct sft_pidset *held, struct sft_freeze_stats *stats,
+                    int *deaths, struct sft_error *err)
+{
+    struct sft_scan_counts counts;
+    struct sft_proclist swap;
+    double t0 = sft_now();
+    int rc = sft_scan(procdir, skip, held, &r->found, &r->zombies, &counts, err);
+
+    stats->scan_seconds += sft_now() - t0;
+    if (rc != 0)
+        return rc;
+    stats->scans++;
+    stats->stat_reads += counts.seen - counts.skipped;
+    stats->last_scan = counts;
+    *deaths = sft_scan_saw_deaths(&counts, &r->zombies, &r->dead_before, &r->zombies_before);
+    swap = r->zombies_before;      /* this read's zombies are the next one's "before" */
+    r->zombies_before = r->zombies;
+    r->zombies = swap;
+    return 0;
+}
+
 static int freeze_loop(struct freezer *f, const struct sft_freeze_opts *o)
 {
-    struct sft_proclist found, again, zombies, zombies_before;
-    struct sft_scan_counts counts;
-    struct sft_pidset dead_before;
+    struct sft_rescan scans;
+    struct sft_proclist again;
+    struct sft_proclist *found = &scans.found;
     int rc = 0;
 
-    if (sft_pidset_init(&dead_before) != 0)
+    if (sft_rescan_init(&scans) != 0) {
+        sft_rescan_free(&scans);
         return sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "out of memory");
-    sft_proclist_init(&found);
+    }
     sft_proclist_init(&again);
-    sft_proclist_init(&zombies);
-    sft_proclist_init(&zombies_before);
     while (rc == 0) {
-        double t0 = sft_now();
+        double t0;
         size_t nfresh;
         int deaths;
 
@@ -492,21 +529,13 @@ static int freeze_loop(struct freezer *f, const struct sft_freeze_opts *o)
             rc = -1;
             break;
         }
-        rc = sft_scan(f->procdir, &f->skip, &f->held, &found, &zombies, &counts, f->err);
-        f->stats->scan_seconds += sft_now() - t0;
+        rc = sft_rescan_next(&scans, f->procdir, &f->skip, &f->held, f->stats, &deaths, f->err);
         if (rc != 0)
             break;
-        f->stats->scans++;
-        f->stats->stat_reads += counts.seen - counts.skipped;
-        f->stats->last_scan = counts;
-        if (f->stats->scans == 1 && (rc = add_included(f, o, &found)) != 0)
+        if (f->stats->scans == 1 && (rc = add_included(f, o, found)) != 0)
             break;
-        deaths = sft_scan_saw_deaths(&counts, &zombies, &dead_before, &zombies_before);
-        struct sft_proclist swap = zombies_before;
-        zombies_before = zombies;
-        zombies = swap;
 
-        nfresh = split_found(f, &found, &again);
+        nfresh = split_found(f, found, &again);
         if (nfresh == (size_t)-1) {
             rc = sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "out of memory");
             break;
@@ -519,7 +548,7 @@ static int freeze_loop(struct freezer *f, const struct sft_freeze_opts *o)
         if (!f->expired && sft_now() >= f->deadline) {
             /* Still finding running processes: a fork storm that outruns
              * the freeze.  Those running now were never stopped. */
-            note_all(f, found.v, nfresh, SFT_R_TIMEOUT);
+            note_all(f, found->v, nfresh, SFT_R_TIMEOUT);
             note_all(f, again.v, again.n, SFT_R_TIMEOUT);
             if (!f->partial_ok) {
                 rc = sft_error_set(f->err, SFT_E_NOTSTOPPED, 0, "unable to stop some processes");
@@ -527,19 +556,16 @@ static int freeze_loop(struct freezer *f, const struct sft_freeze_opts *o)
             }
             f->expired = 1;
         }
-        rc = refuse_unsignalable(f, found.v, nfresh);
+        rc = refuse_unsignalable(f, found->v, nfresh);
         t0 = sft_now();
         if (rc == 0)
-            rc = stop_found(f, found.v, nfresh, again.v, again.n);
+            rc = stop_found(f, found->v, nfresh, again.v, again.n);
         f->stats->stop_seconds += sft_now() - t0;
         if (f->expired)
             break;     /* partial_ok: one last round sent its signals */
     }
-    sft_proclist_free(&found);
     sft_proclist_free(&again);
-    sft_proclist_free(&zombies);
-    sft_proclist_free(&zombies_before);
-    sft_pidset_free(&dead_before);
+    sft_rescan_free(&scans);
     return rc;
 }
 

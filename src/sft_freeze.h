@@ -62,6 +62,24 @@ struct sft_freeze_stats {
 
 void sft_freeze_stats_free(struct sft_freeze_stats *stats);
 
+/* Repeated reads of /proc, as both methods make them: each read fills
+ * found, is counted in the stats, and says whether a process died during
+ * it (a read that saw a death proves nothing: see sft_scan_saw_deaths). */
+struct sft_rescan {
+    struct sft_proclist found;
+    struct sft_proclist zombies, zombies_before;
+    struct sft_pidset dead_before;
+};
+
+int sft_rescan_init(struct sft_rescan *r);   /* 0, or -1 (ENOMEM) */
+void sft_rescan_free(struct sft_rescan *r);
+
+/* Reads procdir once more (see sft_scan); *deaths is set if a process
+ * died during the read.  Returns 0, or -1 with err set. */
+int sft_rescan_next(struct sft_rescan *r, const char *procdir, const struct sft_pidset *skip,
+                    const struct sft_pidset *held, struct sft_freeze_stats *stats,
+                    int *deaths, struct sft_error *err);
+
 /* The lowest signal of set that is pending for the caller, or 0. */
 int sft_pending_signal(const sigset_t *set);
 

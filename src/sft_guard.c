@@ -537,16 +537,6 @@ void sft_guard_release(struct sft_guard *g)
     g->release_fd = g->cmd_fd = g->reply_fd = -1;
 }
 
-int sft_guard_cut_short(const struct sft_guard *g)
-{
-    return g->shared && load_state(g->shared) == G_CUT;
-}
-
-double sft_guard_started(const struct sft_guard *g)
-{
-    return g->shared ? g->shared->started : 0;
-}
-
 /* Sends a one-byte command and waits for the reply.  While waiting, a
  * signal of abort_on pending for the caller is passed on to the guard as
  * SIGUSR1, which ends its freeze; returns that signal, or 0. */

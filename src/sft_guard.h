@@ -79,10 +79,5 @@ int sft_guard_is_tracer(const struct sft_guard *g);
 /* The guard's pid, for reports. */
 static inline pid_t sft_guard_pid(const struct sft_guard *g) { return g->pid; }
 
-/* 1 if the guard has cut the window short (a look, changes nothing). */
-int sft_guard_cut_short(const struct sft_guard *g);
-
-/* The time the window began, on the guard's clock (sft_now()). */
-double sft_guard_started(const struct sft_guard *g);
 
 #endif

@@ -380,18 +380,16 @@ static int add_passes(struct tracer *t, struct sft_proc *procs, size_t n)
 
 static int freeze_rounds(struct tracer *t)
 {
-    struct sft_proclist found, zombies, zombies_before;
-    struct sft_pidset dead_before;
-    struct sft_scan_counts counts;
+    struct sft_rescan scans;
+    struct sft_proclist *fp = &scans.found;
     int rc = 0;
 
-    if (sft_pidset_init(&dead_before) != 0)
+    if (sft_rescan_init(&scans) != 0) {
+        sft_rescan_free(&scans);
         return nomem(t);
-    sft_proclist_init(&found);
-    sft_proclist_init(&zombies);
-    sft_proclist_init(&zombies_before);
+    }
     while (rc == 0) {
-        double t0 = sft_now();
+        double t0;
         size_t i, nfresh = 0;
         int deaths;
 
@@ -399,22 +397,12 @@ static int freeze_rounds(struct tracer *t)
             rc = sft_error_set(t->err, SFT_E_INTERRUPTED, sft_pending_signal(t->abort_on), "interrupted");
             break;
         }
-        rc = sft_scan(t->procdir, &t->skip, &t->held, &found, &zombies, &counts, t->err);
-        t->stats->scan_seconds += sft_now() - t0;
+        rc = sft_rescan_next(&scans, t->procdir, &t->skip, &t->held, t->stats, &deaths, t->err);
         if (rc != 0)
             break;
-        t->stats->scans++;
-        t->stats->stat_reads += counts.seen - counts.skipped;
-        t->stats->last_scan = counts;
-        deaths = sft_scan_saw_deaths(&counts, &zombies, &dead_before, &zombies_before);
-        {
-            struct sft_proclist swap = zombies_before;
-            zombies_before = zombies;
-            zombies = swap;
-        }
-        for (i = 0; i < found.n; i++)
-            if (!sft_pidset_has(&t->held, found.v[i].pid))
-                found.v[nfresh++] = found.v[i];
+        for (i = 0; i < fp->n; i++)
+            if (!sft_pidset_has(&t->held, fp->v[i].pid))
+                fp->v[nfresh++] = fp->v[i];
         if (!nfresh) {
             if (!deaths || sft_now() >= t->deadline)
                 break;
@@ -422,7 +410,7 @@ static int freeze_rounds(struct tracer *t)
         }
         if (sft_now() >= t->deadline) {
             for (i = 0; i < nfresh; i++)
-                sft_error_note(t->err, found.v[i].pid, found.v[i].comm, found.v[i].state, SFT_R_TIMEOUT, 0);
+                sft_error_note(t->err, fp->v[i].pid, fp->v[i].comm, fp->v[i].state, SFT_R_TIMEOUT, 0);
             if (!t->partial_ok)
                 rc = sft_error_set(t->err, SFT_E_NOTSTOPPED, 0, "unable to stop some processes");
             break;
@@ -430,15 +418,15 @@ static int freeze_rounds(struct tracer *t)
         t0 = sft_now();
         /* No parent is told of a ptrace stop: all at once, in any order. */
         for (i = 0; rc == 0 && i < nfresh; i++) {
-            sft_pidset_add(&t->held, found.v[i].pid);
-            rc = seize_process(t, &found.v[i], 1);
+            sft_pidset_add(&t->held, fp->v[i].pid);
+            rc = seize_process(t, &fp->v[i], 1);
         }
         if (rc == 0)
             rc = collect(t);
         /* Threads created before their creator was seized, or that slipped
          * out of their stop: read every thread back until all are held. */
         while (rc == 0) {
-            long redone = recheck(t, found.v, nfresh);
+            long redone = recheck(t, fp->v, nfresh);
             if (redone <= 0) {
                 rc = redone < 0 ? -1 : 0;
                 break;
@@ -458,19 +446,16 @@ static int freeze_rounds(struct tracer *t)
              * fork events caught, each parents first. */
             size_t nseized = 0;
             for (i = 0; i < nfresh; i++)
-                if (!sft_pidset_has(&t->gave_up, found.v[i].pid))
-                    found.v[nseized++] = found.v[i];
-            rc = add_passes(t, found.v, nseized);
+                if (!sft_pidset_has(&t->gave_up, fp->v[i].pid))
+                    fp->v[nseized++] = fp->v[i];
+            rc = add_passes(t, fp->v, nseized);
             if (rc == 0 && t->born.n) {
                 rc = add_passes(t, t->born.v, t->born.n);
                 t->born.n = 0;
             }
         }
     }
-    sft_proclist_free(&found);
-    sft_proclist_free(&zombies);
-    sft_proclist_free(&zombies_before);
-    sft_pidset_free(&dead_before);
+    sft_rescan_free(&scans);
     return rc;
 }
 
