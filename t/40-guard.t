@@ -139,6 +139,22 @@ for my $phase (qw(freeze thaw)) {
     cmp_ok($took, '<', 2 + 1, 'at once (well under its TIMEOUT)');
 }
 
+# 5b. A freeze inside a freezethaw block fails the same way, and the outer
+# window goes on.
+{
+    my $w = spawn_workload('busy');
+    my ($inner_err, $still_frozen);
+    Sys::FreezeThaw::freezethaw {
+        $inner_err = eval { Sys::FreezeThaw::freeze(); 1 } ? '' : $@;
+        $still_frozen = scalar halted_in($w);
+    };
+    like($inner_err, qr/^another freeze is in progress in this PID namespace \(held by pid $$, guard pid \d+\)/,
+         'a nested freeze fails, naming this process as the holder');
+    ok($still_frozen, 'the outer window goes on');
+    is_deeply([ halted_in($w) ], [], 'and ends at its thaw');
+    kill_tree($w);
+}
+
 # 6. The freezer ignores job-control stops while frozen, and only then.
 {
     local $SIG{TSTP} = 'DEFAULT';
