@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include "sft_boost.h"
 #include "sft_freeze.h"
 #include "sft_ptrace.h"
 #include "sft_pidset.h"
@@ -39,6 +40,7 @@ static const int job_signals[3] = { SIGTSTP, SIGTTIN, SIGTTOU };
 static int frozen_thaw(struct frozen *f)
 {
     struct sft_error err;
+    struct sft_boost boost;
     int cut, i;
 
     if (f->thawed)
@@ -50,6 +52,10 @@ static int frozen_thaw(struct frozen *f)
          * exits must not end its parent's window. */
         return 1;
     }
+    /* At normal priority the caller waited up to a second, behind every
+     * busy process it woke, for the guard's reply or the end of its own
+     * SIGCONT loop. */
+    sft_boost_begin(&boost, 0);
     cut = sft_guard_begin_thaw(&f->guard);
     sft_error_init(&err);
     if (!cut && sft_guard_is_tracer(&f->guard))
@@ -59,6 +65,7 @@ static int frozen_thaw(struct frozen *f)
     sft_error_free(&err);
     sft_guard_release(&f->guard);
     sft_token_close_pidfds(&f->token);
+    sft_boost_end(&boost);
     for (i = 0; i < 3; i++)
         sigaction(job_signals[i], &f->saved_job[i], NULL);
     return !cut;
@@ -202,6 +209,7 @@ static SV *stats_to_sv(pTHX_ const struct sft_freeze_stats *s, const struct sft_
     hv_store_uv(aTHX_ hv, "passes", s->passes);
     hv_store_uv(aTHX_ hv, "scans", s->scans);
     hv_store_uv(aTHX_ hv, "stat_reads", s->stat_reads);
+    hv_store_uv(aTHX_ hv, "nudged", s->nudged);
     hv_store_nv(aTHX_ hv, "seconds", s->seconds);
     hv_store_nv(aTHX_ hv, "scan_seconds", s->scan_seconds);
     hv_store_nv(aTHX_ hv, "stop_seconds", s->stop_seconds);
@@ -232,6 +240,7 @@ _freeze(SV *exclude, NV timeout, int partial_ok, NV max_frozen, int no_pidfd, in
     struct sft_error err;
     struct frozen *f;
     struct sigaction ignore;
+    struct sft_boost boost;
     sigset_t abort_set, old_mask;
     SV *token_ref, *stats_ref;
     pid_t fallback[64];
@@ -262,7 +271,13 @@ _freeze(SV *exclude, NV timeout, int partial_ok, NV max_frozen, int no_pidfd, in
     for (i = 0; i < 3; i++)
         sigaction(job_signals[i], &ignore, &f->saved_job[i]);
 
+    /* From here to the last stop the caller runs at real-time priority
+     * where allowed (see sft_boost.h): at normal priority, on a machine
+     * full of busy processes, each of its turns came hundreds of
+     * milliseconds apart. */
+    sft_boost_begin(&boost, 0);
     if (sft_guard_start(&f->guard, max_frozen, NULL, &err) != 0) {
+        sft_boost_end(&boost);
         for (i = 0; i < 3; i++)
             sigaction(job_signals[i], &f->saved_job[i], NULL);
         free(f);
@@ -288,6 +303,7 @@ _freeze(SV *exclude, NV timeout, int partial_ok, NV max_frozen, int no_pidfd, in
     rc = use_ptrace
         ? sft_guard_ptrace_freeze(&f->guard, &opts, &f->token, &stats, fallback, &nfallback, &err)
         : sft_freeze(&opts, &f->token, &stats, &err);
+    sft_boost_end(&boost);
     if (rc != 0) {
         /* The core continued everything it stopped. */
         f->thawed = 1;

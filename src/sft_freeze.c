@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #endif
 #include "sft_freeze.h"
+#include "sft_boost.h"
 #include "sft_cgroup.h"
 #include "sft_clock.h"
 #include "sft_order.h"
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sched.h>
 
 /* Sleeps between checks start short (a stop usually lands within
  * microseconds) and double, so a slow process costs few /proc reads. */
@@ -41,6 +43,13 @@ struct freezer {
     struct sft_pidset held;    /* every pid in the token                 */
     struct sft_pidmap held_index; /* pid -> its latest entry in the token */
     int use_pidfd;             /* signal through pidfds where possible    */
+    int no_nudge;              /* may not change policies: see nudge()   */
+    struct sft_proclist sighted; /* stopped on sight in the last scan     */
+    int sight_pass_open;       /* the token's last pass holds them        */
+    int sight_failed;          /* ENOMEM, or EPERM: see stop_on_sight     */
+    struct sft_pidset seen_running; /* running, as read by the last scan  */
+    struct sft_pidlist seen;   /* the same, to empty the set              */
+    int seen_failed;           /* out of memory for them: no stops on sight */
     struct sft_guard *guard;
     const sigset_t *abort_on;
     struct sft_pidset cgfrozen;/* held by a frozen cgroup: count as frozen */
@@ -244,6 +253,113 @@ static void forget(struct freezer *f, pid_t pid)
     f->token->starttimes[ix] = (unsigned long long)-1;
 }
 
+/* A process that has not stopped by the first check after its SIGSTOP is
+ * waiting for a CPU, behind every process not stopped yet: with 1000 busy
+ * processes on 2 cores, a busy parent took 0.1 to 1.8 s to be scheduled
+ * into its stop, and its children waited for it (at nice -20 still 40 to
+ * 80 ms).  It runs at SCHED_FIFO 1 until it has stopped, which it does
+ * the moment it runs, then gets its own policy back; the guard puts that
+ * back should this process die in between.  One that has not stopped
+ * within NUDGE_MAX_S is put back too: something else keeps it from
+ * stopping (a tracer that swallows its SIGSTOPs, say), and a busy process
+ * must not keep a CPU to itself while the freeze waits on.  Only
+ * processes at SCHED_OTHER are touched.  Needs CAP_SYS_NICE: without it
+ * the first refusal ends the attempts. */
+#define NUDGE_MAX_S 0.002
+
+static void nudge(struct freezer *f, struct sft_proc *p)
+{
+    struct sched_param rt;
+    int old;
+
+    if (p->niced || p->state != 'R' || f->no_nudge)
+        return;
+    old = sched_getscheduler(p->pid);
+    if (old < 0 || (old & ~SCHED_RESET_ON_FORK) != SCHED_OTHER)
+        return;
+    memset(&rt, 0, sizeof rt);
+    rt.sched_priority = 1;
+    sft_guard_policy(f->guard, p->guard_ix, old);
+    if (sched_setscheduler(p->pid, SCHED_FIFO | SCHED_RESET_ON_FORK, &rt) != 0) {
+        sft_guard_policy(f->guard, p->guard_ix, SFT_GUARD_POLICY_KEPT);
+        f->no_nudge = errno == EACCES || errno == EPERM;
+        return;
+    }
+    p->niced = 1;
+    p->niced_at = sft_now();
+    p->old_policy = old;
+    f->stats->nudged++;
+}
+
+/* Puts back the policy of a process nudged, unless its pid now names
+ * another process. */
+static void unnudge(struct freezer *f, struct sft_proc *p, int replaced)
+{
+    struct sched_param normal;
+
+    if (p->niced != 1)
+        return;
+    memset(&normal, 0, sizeof normal);
+    if (!replaced)
+        sched_setscheduler(p->pid, p->old_policy, &normal);
+    sft_guard_policy(f->guard, p->guard_ix, SFT_GUARD_POLICY_KEPT);
+    p->niced = 2;
+}
+
+static int unnudge_all(struct freezer *f, struct sft_proc *procs, const size_t *idx,
+                       size_t n, int rc)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        unnudge(f, &procs[idx[i]], 0);
+    return rc;
+}
+
+enum { SENT, DENIED, GONE };
+
+/* Sends SIGSTOP to p, adding it to the token first if add is set.  Returns
+ * SENT; DENIED (EPERM: noted; it stays in the token, where a SIGCONT to it
+ * later is harmless); GONE (it exited since the scan and nothing was sent);
+ * or -1 with f->err set. */
+static int send_stop(struct freezer *f, struct sft_proc *p, int add)
+{
+    if (add) {
+        /* The pidfd names this process from now on, whatever becomes of
+         * its pid; it is opened before the stop is sent, and the process
+         * enters the token before it too. */
+        int fd = f->use_pidfd ? sft_pidfd_open(p->pid) : -1;
+        if (fd < 0 && errno == ESRCH)
+            return GONE;
+        if (sft_token_add_known(f->token, p->pid, p->starttime, fd) != 0) {
+            if (fd >= 0)
+                close(fd);
+            return sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "out of memory");
+        }
+        sft_pidset_add(&f->held, p->pid);
+        if (sft_pidmap_put(&f->held_index, p->pid, f->token->npids - 1) != 0)
+            return sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "out of memory");
+        p->guard_ix = f->guard ? sft_guard_record(f->guard, p->pid, p->starttime) : -1;
+        if (f->guard && p->guard_ix < 0) {
+            sft_token_drop_last(f->token);
+            return sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "the guard's record is full");
+        }
+    }
+    if (send_signal(f, p->pid, SIGSTOP) == 0)
+        return SENT;
+    if (errno == EPERM) {
+        sft_error_note(f->err, p->pid, p->comm, p->state, SFT_R_EPERM, EPERM);
+        return DENIED;
+    }
+    /* ESRCH: its pid must not stay in the token, a newcomer may take it. */
+    if (add)
+        sft_token_drop_last(f->token);
+    return GONE;
+}
+
+static int wait_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
+                      size_t waiting, int add);
+
 /* Sends SIGSTOP to procs[idx[0..n-1]] (adding each to the token first if
  * add is set) and waits until every thread of each has halted.  idx is
  * reused as the list of processes still waited for. */
@@ -251,48 +367,28 @@ static int stop_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
                       size_t n, int add)
 {
     size_t i, waiting = 0, denied = 0;
-    long delay = WAIT_FIRST_US;
-    double until = f->expired ? sft_now() + PARTIAL_GRACE_S : f->deadline;
 
     for (i = 0; i < n; i++) {
-        struct sft_proc *p = &procs[idx[i]];
-        int rc;
-
-        if (add) {
-            /* The pidfd names this process from now on, whatever becomes
-             * of its pid; it is opened before the stop is sent, and the
-             * process enters the token before it too. */
-            int fd = f->use_pidfd ? sft_pidfd_open(p->pid) : -1;
-            if (fd < 0 && errno == ESRCH)
-                continue;          /* gone since the scan: nothing to stop */
-            if (sft_token_add_known(f->token, p->pid, p->starttime, fd) != 0) {
-                if (fd >= 0)
-                    close(fd);
-                return sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "out of memory");
-            }
-            sft_pidset_add(&f->held, p->pid);
-            if (sft_pidmap_put(&f->held_index, p->pid, f->token->npids - 1) != 0)
-                return sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "out of memory");
-            if (f->guard && sft_guard_record(f->guard, p->pid, p->starttime) != 0) {
-                sft_token_drop_last(f->token);
-                return sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "the guard's record is full");
-            }
-        }
-        rc = send_signal(f, p->pid, SIGSTOP);
-        if (rc == 0) {
+        int rc = send_stop(f, &procs[idx[i]], add);
+        if (rc < 0)
+            return -1;
+        if (rc == SENT)
             idx[waiting++] = idx[i];
-        } else if (errno == EPERM) {
-            /* Kept in the token: a SIGCONT to it later is harmless. */
-            sft_error_note(f->err, p->pid, p->comm, p->state, SFT_R_EPERM, EPERM);
-            denied++;
-        } else if (add) {
-            /* ESRCH: it exited since the scan and nothing was sent: its pid
-             * must not stay in the token, a newcomer may take it. */
-            sft_token_drop_last(f->token);
-        }
+        denied += rc == DENIED;
     }
     if (denied && !f->partial_ok)
         return sft_error_set(f->err, SFT_E_NOTSTOPPED, EPERM, "unable to stop some processes");
+    return wait_group(f, procs, idx, waiting, add);
+}
+
+/* Waits until every thread of procs[idx[0..waiting-1]], sent a SIGSTOP,
+ * has halted; add: they are new to the token (their threads are counted). */
+static int wait_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
+                      size_t waiting, int add)
+{
+    size_t i;
+    long delay = WAIT_FIRST_US;
+    double until = f->expired ? sft_now() + PARTIAL_GRACE_S : f->deadline;
 
     while (waiting) {
         size_t still = 0;
@@ -306,8 +402,14 @@ static int stop_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
             if ((r == P_RUNNING && delay >= WAIT_MAX_US) || r == P_HALTED_D)
                 if (in_frozen_cgroup(f, p))
                     r = P_HALTED_CG;
+            if (r != P_RUNNING)
+                unnudge(f, p, r == P_REPLACED);
             switch (r) {
             case P_RUNNING:
+                if (p->niced == 1 && sft_now() - p->niced_at > NUDGE_MAX_S)
+                    unnudge(f, p, 0);
+                else if (delay > WAIT_FIRST_US)
+                    nudge(f, p);
                 idx[still++] = idx[i];
                 break;
             case P_REPLACED:
@@ -334,9 +436,9 @@ static int stop_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
         if (!waiting)
             break;
         if (interrupted(f))
-            return -1;
+            return unnudge_all(f, procs, idx, waiting, -1);
         if (sft_now() >= until)
-            return time_out(f, procs, idx, waiting);
+            return unnudge_all(f, procs, idx, waiting, time_out(f, procs, idx, waiting));
         sft_sleep_us(delay);
         if (delay < WAIT_MAX_US)
             delay *= 2;
@@ -449,8 +551,9 @@ static int add_included(struct freezer *f, const struct sft_freeze_opts *o,
         char path[256];
         struct sft_stat st;
         struct sft_proc *p;
-        int present = 0;
+        int present;
 
+        present = sft_pidset_has(&f->held, o->include[i]);   /* stopped on sight */
         for (j = 0; j < found->n; j++)
             present |= found->v[j].pid == o->include[i];
         snprintf(path, sizeof path, "%s/%ld/stat", f->procdir, (long)o->include[i]);
@@ -466,6 +569,7 @@ static int add_included(struct freezer *f, const struct sft_freeze_opts *o,
         p->nthreads = st.num_threads;
         p->starttime = st.starttime;
         memcpy(p->comm, st.comm, sizeof p->comm);
+        p->guard_ix = -1;
     }
     return 0;
 }
@@ -487,13 +591,13 @@ void sft_rescan_free(struct sft_rescan *r)
 }
 
 int sft_rescan_next(struct sft_rescan *r, const char *procdir, const struct sft_pidset *skip,
-                    const struct sft_pidset *held, struct sft_freeze_stats *stats,
-                    int *deaths, struct sft_error *err)
+                    const struct sft_pidset *held, const struct sft_scan_hook *hook,
+                    struct sft_freeze_stats *stats, int *deaths, struct sft_error *err)
 {
     struct sft_scan_counts counts;
     struct sft_proclist swap;
     double t0 = sft_now();
-    int rc = sft_scan(procdir, skip, held, &r->found, &r->zombies, &counts, err);
+    int rc = sft_scan_with(procdir, skip, held, &r->found, &r->zombies, &counts, hook, err);
 
     stats->scan_seconds += sft_now() - t0;
     if (rc != 0)
@@ -508,11 +612,102 @@ int sft_rescan_next(struct sft_rescan *r, const char *procdir, const struct sft_
     return 0;
 }
 
+/* Whether p would be in the first pass of this round: its parent is never
+ * stopped (pid 1, the caller, an exclusion), or is not running.  A parent
+ * with a lower pid was read earlier in this scan (/proc lists pids in
+ * increasing order): if the scan did not find it running, it is dead,
+ * exiting or stopped already.  Of a parent with a higher pid nothing is
+ * known yet. */
+static int first_pass(struct freezer *f, const struct sft_proc *p)
+{
+    if (sft_pidset_has(&f->skip, p->ppid))
+        return 1;
+    return p->ppid > 1 && p->ppid < p->pid && !sft_pidset_has(&f->held, p->ppid)
+           && !sft_pidset_has(&f->seen_running, p->ppid);
+}
+
+/* Forgets what the last scan found running. */
+static void forget_seen(struct freezer *f)
+{
+    size_t i;
+
+    for (i = 0; i < f->seen.n; i++)
+        sft_pidset_del(&f->seen_running, f->seen.v[i]);
+    f->seen.n = 0;
+}
+
+/* The scan's hook: a process of the first pass needs no parent confirmed
+ * first, and is stopped the moment the scan reads it.  Waiting for the end
+ * of the scan let a fork chain (each member forks the next and exits)
+ * stay a generation ahead of the freeze round after round.  Those the
+ * caller may not signal are left for the round, which names them all. */
+static int stop_on_sight(void *ctx, struct sft_proc *p)
+{
+    struct freezer *f = ctx;
+    struct sft_proc *copy;
+    int rc;
+
+    if (!f->seen_failed && sft_pidlist_push(&f->seen, p->pid) == 0)
+        sft_pidset_add(&f->seen_running, p->pid);
+    else
+        f->seen_failed = 1;
+    if (f->expired || f->sight_failed || f->seen_failed || !first_pass(f, p)
+        || kill(p->pid, 0) != 0)
+        return 0;
+    if (!f->sight_pass_open) {
+        if (sft_token_new_pass(f->token) != 0) {
+            f->sight_failed = ENOMEM;
+            return 0;
+        }
+        f->sight_pass_open = 1;
+    }
+    copy = sft_proclist_push(&f->sighted);
+    if (!copy) {
+        f->sight_failed = ENOMEM;
+        return 0;
+    }
+    *copy = *p;
+    rc = send_stop(f, copy, 1);
+    if (rc != SENT)
+        f->sighted.n--;
+    if (rc < 0)
+        f->sight_failed = ENOMEM;
+    else if (rc == DENIED && !f->partial_ok)
+        f->sight_failed = EPERM;   /* kill(0) passed: it changed credentials since */
+    return 1;
+}
+
+/* Waits for the processes stopped on sight in the last scan. */
+static int wait_sighted(struct freezer *f)
+{
+    size_t i, n = f->sighted.n, *idx;
+    int rc;
+
+    f->sight_pass_open = 0;
+    sft_token_trim(f->token);   /* a pass opened for processes all gone */
+    if (f->sight_failed == EPERM)
+        return sft_error_set(f->err, SFT_E_NOTSTOPPED, EPERM, "unable to stop some processes");
+    if (f->sight_failed)
+        return sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "out of memory");
+    if (!n)
+        return 0;
+    idx = malloc(n * sizeof *idx);
+    if (!idx)
+        return sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "out of memory");
+    for (i = 0; i < n; i++)
+        idx[i] = i;
+    rc = wait_group(f, f->sighted.v, idx, n, 1);
+    free(idx);
+    return rc;
+}
+
 static int freeze_loop(struct freezer *f, const struct sft_freeze_opts *o)
 {
     struct sft_rescan scans;
     struct sft_proclist again;
     struct sft_proclist *found = &scans.found;
+    struct sft_scan_hook hook = { stop_on_sight, f };
+    long rescan_delay = WAIT_FIRST_US;
     int rc = 0;
 
     if (sft_rescan_init(&scans) != 0) {
@@ -522,14 +717,25 @@ static int freeze_loop(struct freezer *f, const struct sft_freeze_opts *o)
     sft_proclist_init(&again);
     while (rc == 0) {
         double t0;
-        size_t nfresh;
+        size_t nfresh, sighted;
         int deaths;
 
         if (interrupted(f)) {
             rc = -1;
             break;
         }
-        rc = sft_rescan_next(&scans, f->procdir, &f->skip, &f->held, f->stats, &deaths, f->err);
+        f->sighted.n = 0;
+        forget_seen(f);
+        rc = sft_rescan_next(&scans, f->procdir, &f->skip, &f->held, &hook, f->stats, &deaths, f->err);
+        sighted = f->sighted.n;
+        if (rc == 0) {
+            t0 = sft_now();
+            rc = wait_sighted(f);
+            f->stats->stop_seconds += sft_now() - t0;
+        } else {
+            f->sight_pass_open = 0;
+            sft_token_trim(f->token);
+        }
         if (rc != 0)
             break;
         if (f->stats->scans == 1 && (rc = add_included(f, o, found)) != 0)
@@ -541,9 +747,18 @@ static int freeze_loop(struct freezer *f, const struct sft_freeze_opts *o)
             break;
         }
         if (!nfresh && !again.n) {
+            if (sighted && !f->expired)
+                continue;  /* it stopped some: look again */
             if (!deaths || f->expired || sft_now() >= f->deadline)
                 break;     /* nothing left that runs: frozen */
-            continue;      /* a process died during the scan: look again */
+            /* A process died during the scan: look again, after a pause
+             * that lets its parent reap it.  Without one, a freezer at
+             * real-time priority rescanned in a loop, starved the reaper
+             * on its CPU, and saw deaths in every scan for a second. */
+            sft_sleep_us(rescan_delay);
+            if (rescan_delay < WAIT_MAX_US)
+                rescan_delay *= 2;
+            continue;
         }
         if (!f->expired && sft_now() >= f->deadline) {
             /* Still finding running processes: a fork storm that outruns
@@ -579,6 +794,7 @@ int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
 {
     struct sft_freeze_stats dummy;
     struct freezer f;
+    struct sft_boost boost;
     int own_stats = !stats;
     double start = sft_now();
     size_t i;
@@ -604,10 +820,13 @@ int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     if (sft_proc_is_ours(f.procdir, err) != 0 || sft_proc_shows_all(f.procdir, err) != 0)
         return -1;
     if (sft_pidset_init(&f.skip) != 0 || sft_pidset_init(&f.held) != 0
-        || sft_pidset_init(&f.cgfrozen) != 0 || sft_pidset_init(&f.held_elsewhere) != 0) {
+        || sft_pidset_init(&f.cgfrozen) != 0 || sft_pidset_init(&f.held_elsewhere) != 0
+        || sft_pidset_init(&f.seen_running) != 0) {
         sft_pidset_free(&f.skip);
         sft_pidset_free(&f.held);
         sft_pidset_free(&f.cgfrozen);
+        sft_pidset_free(&f.held_elsewhere);
+        sft_pidset_free(&f.seen_running);
         return sft_error_set(err, SFT_E_NOMEM, ENOMEM, "out of memory");
     }
     sft_pidset_add(&f.skip, 1);
@@ -621,6 +840,7 @@ int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
         sft_pidset_add(&f.held_elsewhere, o->held[i]);
     }
 
+    sft_boost_begin(&boost, 0);
     rc = freeze_loop(&f, o);
     if (rc != 0) {
         /* Every pid that was sent a stop is in the token: continue them
@@ -633,6 +853,7 @@ int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     } else {
         sft_token_trim(token);
     }
+    sft_boost_end(&boost);
     stats->processes = token->npids;
     stats->passes = token->npasses;
     stats->seconds = sft_now() - start;
@@ -641,6 +862,9 @@ int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     sft_pidset_free(&f.cgfrozen);
     sft_pidset_free(&f.held_elsewhere);
     sft_pidmap_free(&f.held_index);
+    sft_proclist_free(&f.sighted);
+    sft_pidlist_free(&f.seen);
+    sft_pidset_free(&f.seen_running);
     if (own_stats)
         sft_freeze_stats_free(stats);
     return rc;

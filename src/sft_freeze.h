@@ -52,6 +52,7 @@ struct sft_freeze_stats {
     size_t passes;
     size_t scans;           /* full reads of /proc                        */
     size_t stat_reads;      /* stat and status files read                 */
+    size_t nudged;          /* processes run at nice -20 until they stopped */
     struct sft_scan_counts last_scan;  /* what the final scan passed over */
     struct sft_notes counted_frozen;   /* confirmed although not in T:
                                           SFT_R_DSLEEP                    */
@@ -77,8 +78,8 @@ void sft_rescan_free(struct sft_rescan *r);
 /* Reads procdir once more (see sft_scan); *deaths is set if a process
  * died during the read.  Returns 0, or -1 with err set. */
 int sft_rescan_next(struct sft_rescan *r, const char *procdir, const struct sft_pidset *skip,
-                    const struct sft_pidset *held, struct sft_freeze_stats *stats,
-                    int *deaths, struct sft_error *err);
+                    const struct sft_pidset *held, const struct sft_scan_hook *hook,
+                    struct sft_freeze_stats *stats, int *deaths, struct sft_error *err);
 
 /* The lowest signal of set that is pending for the caller, or 0. */
 int sft_pending_signal(const sigset_t *set);

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #endif
 #include "sft_guard.h"
+#include "sft_boost.h"
 #include "sft_clock.h"
 #include "sft_lock.h"
 #include "sft_pidfd.h"
@@ -14,13 +15,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,6 +54,7 @@ struct sft_guard_entry {
     pid_t pid;
     unsigned int pass;            /* ptrace results: the pass of the pid */
     unsigned long long starttime;
+    int policy_to_restore;        /* SFT_GUARD_POLICY_KEPT: untouched */
 };
 
 /* How many notes of an error or a report cross the mapping. */
@@ -112,8 +115,15 @@ static void continue_all(struct sft_guard_shared *s)
 
     while (i-- > 0) {
         const struct sft_guard_entry *e = &s->entries[i];
-        if (starttime_of(s->procdir, e->pid) == e->starttime)
-            kill(e->pid, SIGCONT);
+        int policy = __atomic_load_n(&e->policy_to_restore, __ATOMIC_ACQUIRE);
+        if (starttime_of(s->procdir, e->pid) != e->starttime)
+            continue;
+        if (policy != SFT_GUARD_POLICY_KEPT) {
+            struct sched_param normal;
+            memset(&normal, 0, sizeof normal);
+            sched_setscheduler(e->pid, policy, &normal);
+        }
+        kill(e->pid, SIGCONT);
     }
 }
 
@@ -281,8 +291,8 @@ static void undo_all(struct sft_guard_shared *s, struct held *h)
         continue_all(s);
 }
 
-static void guard_main(struct sft_guard_shared *s, int release_fd, int ready_fd,
-                       int cmd_fd, int reply_fd)
+static void guard_main(struct sft_guard_shared *s, struct sft_boost *boost, int release_fd,
+                       int ready_fd, int cmd_fd, int reply_fd)
 {
     struct held h;
     static const int ignored[] = { SIGINT, SIGQUIT, SIGHUP, SIGPIPE, SIGTSTP, SIGTTIN,
@@ -353,6 +363,11 @@ static void guard_main(struct sft_guard_shared *s, int release_fd, int ready_fd,
     if (write(ready_fd, &one, 1) != 1)
         _exit(1);
     close(ready_fd);
+    /* The guard keeps the priority it inherited for its whole life: it
+     * sleeps in poll() and, woken, must act at once.  A dead man's switch
+     * that waits for the CPU behind busy processes reacts late, and a guard
+     * slow to exit after a thaw kept the lock from the next freeze. */
+    sft_boost_child_keep(boost);
 
     for (;;) {
         struct pollfd pf[4];
@@ -386,6 +401,10 @@ static void guard_main(struct sft_guard_shared *s, int release_fd, int ready_fd,
             gone = read(release_fd, buf, sizeof buf) == 0;   /* every writer closed */
         if (n > 0 && (pf[1].revents & POLLIN) && read(cmd_fd, buf, 1) == 1) {
             char reply = buf[0] == 'F' ? 'f' : 't';
+            struct sft_boost cmd_boost;
+            /* Until the reply is written: at normal priority the reply to a
+             * thaw waited half a second behind the busy processes woken. */
+            sft_boost_begin(&cmd_boost, 0);
             if (buf[0] == 'F') {
                 s->ptrace_method = 1;
                 ptrace_freeze(s, &h);
@@ -395,6 +414,7 @@ static void guard_main(struct sft_guard_shared *s, int release_fd, int ready_fd,
             if (write(reply_fd, &reply, 1) < 0) {
                 /* the caller is gone: seen below */
             }
+            sft_boost_end(&cmd_boost);
         }
         if (n > 0 && (pf[2].revents & POLLIN)) {
             /* A tracee died: its death is reported to us first; reaping it
@@ -428,6 +448,7 @@ int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
 {
     size_t cap = SFT_PID_MAX, len = sizeof(struct sft_guard_shared) + cap * sizeof(struct sft_guard_entry);
     struct sft_guard_shared *s;
+    struct sft_boost boost;
     int release[2], ready[2], cmd[2], reply[2], st, state;
     pid_t mid;
     char one;
@@ -459,11 +480,15 @@ int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
         munmap(s, len);
         return sft_error_set(err, SFT_E_GUARD, saved, "cannot start the guard process: pipe");
     }
+    /* On a machine full of busy processes, a guard at normal priority
+     * waits hundreds of milliseconds for each turn to start, and the
+     * caller waits for it: it inherits the caller's boost until armed. */
+    sft_boost_begin(&boost, SFT_BOOST_INHERIT);
     mid = fork();
     if (mid == 0) {
         pid_t guard = fork();
         if (guard == 0)
-            guard_main(s, release[0], ready[1], cmd[0], reply[1]);
+            guard_main(s, &boost, release[0], ready[1], cmd[0], reply[1]);
         _exit(guard < 0 ? 1 : 0);
     }
     close(release[0]);
@@ -477,6 +502,7 @@ int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
         n = read(ready[0], &one, 1);
     while (n < 0 && errno == EINTR);
     close(ready[0]);
+    sft_boost_end(&boost);
 
     state = load_state(s);
     if (mid > 0 && n == 1 && state == G_ARMED) {
@@ -504,7 +530,7 @@ int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
     return -1;
 }
 
-int sft_guard_record(struct sft_guard *g, pid_t pid, unsigned long long starttime)
+long sft_guard_record(struct sft_guard *g, pid_t pid, unsigned long long starttime)
 {
     struct sft_guard_shared *s = g->shared;
     size_t n = s->count;
@@ -513,8 +539,15 @@ int sft_guard_record(struct sft_guard *g, pid_t pid, unsigned long long starttim
         return -1;
     s->entries[n].pid = pid;
     s->entries[n].starttime = starttime;
+    s->entries[n].policy_to_restore = SFT_GUARD_POLICY_KEPT;
     __atomic_store_n(&s->count, n + 1, __ATOMIC_RELEASE);
-    return 0;
+    return (long)n;
+}
+
+void sft_guard_policy(struct sft_guard *g, long ix, int policy)
+{
+    if (g && g->shared && ix >= 0 && (size_t)ix < g->shared->count)
+        __atomic_store_n(&g->shared->entries[ix].policy_to_restore, policy, __ATOMIC_SEQ_CST);
 }
 
 int sft_guard_begin_thaw(struct sft_guard *g)

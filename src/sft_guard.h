@@ -43,9 +43,16 @@ struct sft_guard {
 int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
                     struct sft_error *err);
 
-/* Records a process the caller is about to stop.  Returns 0, or -1 if the
- * shared record is full (the caller must not stop it then). */
-int sft_guard_record(struct sft_guard *g, pid_t pid, unsigned long long starttime);
+/* Records a process the caller is about to stop.  Returns its index in
+ * the record, or -1 if the record is full (the caller must not stop it). */
+long sft_guard_record(struct sft_guard *g, pid_t pid, unsigned long long starttime);
+
+/* The caller is about to change the scheduling policy of recorded process
+ * ix while it runs into its stop (sft_guard_policy(g, ix, its policy
+ * now)), or has put it back (SFT_GUARD_POLICY_KEPT): should the caller
+ * die between the two, the guard puts the policy back before continuing. */
+#define SFT_GUARD_POLICY_KEPT (-1)
+void sft_guard_policy(struct sft_guard *g, long ix, int policy);
 
 /* Claims the thaw before the caller continues anything.  Returns 1 if the
  * guard had already continued everything (the window was cut short by

@@ -86,3 +86,24 @@ int sft_pidmap_get(const struct sft_pidmap *m, pid_t pid, size_t *value)
     *value = m->values[h];
     return 1;
 }
+
+int sft_pidlist_push(struct sft_pidlist *l, pid_t pid)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 256;
+        pid_t *v = realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = pid;
+    return 0;
+}
+
+void sft_pidlist_free(struct sft_pidlist *l)
+{
+    free(l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
+}

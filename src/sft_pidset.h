@@ -46,6 +46,14 @@ static inline void sft_pidset_del(struct sft_pidset *s, pid_t pid)
         s->bits[(size_t)pid >> 6] &= ~((uint64_t)1 << ((size_t)pid & 63));
 }
 
+/* A growing list of pids. */
+struct sft_pidlist {
+    pid_t *v;
+    size_t n, cap;
+};
+int sft_pidlist_push(struct sft_pidlist *l, pid_t pid);   /* 0, or -1 (ENOMEM) */
+void sft_pidlist_free(struct sft_pidlist *l);
+
 /* A growing map from pid to an index (into a token, say): open addressing,
  * at most half full. */
 struct sft_pidmap {

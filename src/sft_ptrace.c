@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #endif
 #include "sft_ptrace.h"
+#include "sft_boost.h"
 #include "sft_clock.h"
 #include "sft_order.h"
 #include "sft_pidset.h"
@@ -382,6 +383,7 @@ static int freeze_rounds(struct tracer *t)
 {
     struct sft_rescan scans;
     struct sft_proclist *fp = &scans.found;
+    long rescan_delay = WAIT_FIRST_US;
     int rc = 0;
 
     if (sft_rescan_init(&scans) != 0) {
@@ -397,7 +399,7 @@ static int freeze_rounds(struct tracer *t)
             rc = sft_error_set(t->err, SFT_E_INTERRUPTED, sft_pending_signal(t->abort_on), "interrupted");
             break;
         }
-        rc = sft_rescan_next(&scans, t->procdir, &t->skip, &t->held, t->stats, &deaths, t->err);
+        rc = sft_rescan_next(&scans, t->procdir, &t->skip, &t->held, NULL, t->stats, &deaths, t->err);
         if (rc != 0)
             break;
         for (i = 0; i < fp->n; i++)
@@ -406,6 +408,10 @@ static int freeze_rounds(struct tracer *t)
         if (!nfresh) {
             if (!deaths || sft_now() >= t->deadline)
                 break;
+            /* as in sft_freeze.c: let the parent reap it first */
+            sft_sleep_us(rescan_delay);
+            if (rescan_delay < WAIT_MAX_US)
+                rescan_delay *= 2;
             continue;
         }
         if (sft_now() >= t->deadline) {
@@ -464,6 +470,7 @@ int sft_ptrace_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
                       struct sft_freeze_stats *stats, struct sft_error *err)
 {
     struct tracer t;
+    struct sft_boost boost;
     double start = sft_now();
     size_t i;
     int rc;
@@ -492,8 +499,10 @@ int sft_ptrace_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     for (i = 0; i < o->nexclude; i++)
         sft_pidset_add(&t.skip, o->exclude[i]);
 
+    sft_boost_begin(&boost, 0);
     rc = sft_proc_is_ours(t.procdir, err) != 0 || sft_proc_shows_all(t.procdir, err) != 0
          ? -1 : freeze_rounds(&t);
+    sft_boost_end(&boost);
     if (rc != 0) {
         sft_ptrace_thaw(tracees);
         sft_token_free(token);
@@ -514,11 +523,14 @@ int sft_ptrace_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
 void sft_ptrace_thaw(struct sft_tracees *tracees)
 {
     size_t i = tracees->n;
+    struct sft_boost boost;
 
     /* Last seized first: children of fork events were seized after their
      * parents.  No parent is told, so order matters only for a vfork
      * parent, which cannot trap before its child is released; it is left
      * to the kernel (it detaches it when this process exits). */
+    sft_boost_begin(&boost, 0);   /* as in sft_thaw: see sft_boost.h */
     while (i-- > 0)
         ptrace(PTRACE_DETACH, tracees->tid[i], 0, (void *)(long)tracees->sig[i]);
+    sft_boost_end(&boost);
 }

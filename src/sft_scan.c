@@ -156,6 +156,14 @@ int sft_scan(const char *procdir, const struct sft_pidset *skip,
              struct sft_proclist *zombies, struct sft_scan_counts *counts,
              struct sft_error *err)
 {
+    return sft_scan_with(procdir, skip, held, out, zombies, counts, NULL, err);
+}
+
+int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
+                  const struct sft_pidset *held, struct sft_proclist *out,
+                  struct sft_proclist *zombies, struct sft_scan_counts *counts,
+                  const struct sft_scan_hook *hook, struct sft_error *err)
+{
     struct sft_scan_counts dummy;
     struct dirent *de;
     DIR *d;
@@ -227,7 +235,11 @@ int sft_scan(const char *procdir, const struct sft_pidset *skip,
         p->nthreads = st.num_threads;
         p->starttime = st.starttime;
         p->cgroup_checked = 0;
+        p->niced = 0;
+        p->guard_ix = -1;
         memcpy(p->comm, st.comm, sizeof p->comm);
+        if (hook && !(held && sft_pidset_has(held, p->pid)) && hook->take(hook->ctx, p))
+            out->n--;
     }
     if (errno) {
         int saved = errno;

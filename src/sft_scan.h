@@ -21,6 +21,11 @@ struct sft_proc {
     long nthreads;
     unsigned long long starttime; /* identifies the process: see stat */
     char cgroup_checked;          /* the freeze asked sft_cgroup once */
+    char niced;                   /* 1: runs at SCHED_FIFO until stopped;
+                                     2: did, and was put back         */
+    int old_policy;               /* what to put back then            */
+    double niced_at;
+    long guard_ix;                /* its entry in the guard's record, or -1 */
     char comm[SFT_COMM_MAX];
 };
 
@@ -74,6 +79,18 @@ int sft_scan(const char *procdir, const struct sft_pidset *skip,
              const struct sft_pidset *held, struct sft_proclist *out,
              struct sft_proclist *zombies, struct sft_scan_counts *counts,
              struct sft_error *err);
+
+/* sft_scan, offering each running process not in held to take(ctx, p) the
+ * moment it is read: a process taken (take returns 1) is left out of out.
+ * The freeze stops there, on sight, what may be stopped at once. */
+struct sft_scan_hook {
+    int (*take)(void *ctx, struct sft_proc *p);
+    void *ctx;
+};
+int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
+                  const struct sft_pidset *held, struct sft_proclist *out,
+                  struct sft_proclist *zombies, struct sft_scan_counts *counts,
+                  const struct sft_scan_hook *hook, struct sft_error *err);
 
 /* Whether a process may have died during the scan just made: the listing
  * of /proc is read first and each stat after, so a process listed while it

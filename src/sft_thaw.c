@@ -3,11 +3,11 @@
 #define _GNU_SOURCE
 #endif
 #include "sft_thaw.h"
+#include "sft_boost.h"
 #include "sft_pidfd.h"
 #include "sft_pidset.h"
 #include "sft_procstat.h"
 
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 
@@ -38,13 +38,9 @@ int sft_thaw(const struct sft_token *t, const char *procdir, size_t *continued,
 
     /* Each SIGCONT wakes a process that may preempt the thawing thread,
      * which then waits its turn among everything it woke: 1000 busy
-     * processes on 2 cores made a thaw last a second and more.  The loop
-     * only sends signals, so it runs at the lowest real-time priority
-     * where allowed (never inherited by a child), and as before where not. */
-    struct sched_param rt = { .sched_priority = 1 }, saved;
-    int policy = sched_getscheduler(0);
-    int boosted = policy == SCHED_OTHER && sched_getparam(0, &saved) == 0
-                  && sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &rt) == 0;
+     * processes on 2 cores made a thaw last a second and more. */
+    struct sft_boost boost;
+    sft_boost_begin(&boost, 0);
 
     for (k = t->npasses; k-- > 0;)
         for (i = sft_token_pass_start(t, k); i < t->pass_end[k]; i++) {
@@ -55,8 +51,7 @@ int sft_thaw(const struct sft_token *t, const char *procdir, size_t *continued,
             if (still_ours(t, i, procdir))
                 sent += kill(t->pids[i], SIGCONT) == 0;
         }
-    if (boosted)
-        sched_setscheduler(0, policy, &saved);
+    sft_boost_end(&boost);
     if (continued)
         *continued = sent;
     return 0;

@@ -324,6 +324,13 @@ for processes and into sending stops and waiting for them.
 How many times F</proc> was read through, and how many F<stat> and
 F<status> files were read in all.
 
+=item C<nudged>
+
+How many processes had not stopped at the first look and ran at nice -20
+until they had (only where the caller may raise priorities, as root
+does); each got its own nice value back as soon as it stopped.  See
+L</PERFORMANCE>.
+
 =item C<skipped>
 
 A HASH reference of what the last read of F</proc> passed over, by

@@ -1,0 +1,76 @@
+use strict;
+use warnings;
+use lib 't/lib';
+use FreezeThawTest;
+use Test::More;
+use Time::HiRes qw(time sleep);
+use Sys::FreezeThaw;
+
+# The freezer runs at SCHED_FIFO while it stops and continues processes,
+# and a process that has not stopped at the first look runs at SCHED_FIFO
+# until it has (see PERFORMANCE in the POD).  Whatever happens, every
+# process gets its own policy back: checked here from /proc (field 41 of
+# stat is the policy; 0 is SCHED_OTHER), for every thread.
+
+# Threads whose scheduling policy is not SCHED_OTHER, but the guard's.
+sub not_normal {
+    my %skip = map { $_ => 1 } 1, @_;
+    my @odd;
+    for my $stat (glob '/proc/[0-9]*/task/[0-9]*/stat') {
+        my ($pid, $tid) = $stat =~ m{^/proc/(\d+)/task/(\d+)/};
+        next if $skip{$pid};
+        open my $fh, '<', $stat or next;
+        my $s = do { local $/; <$fh> } // next;
+        $s =~ s/\A.*\) //s;
+        my $policy = (split ' ', $s)[38] // next;
+        push @odd, "$pid/$tid policy $policy" if $policy != 0;
+    }
+    return @odd;
+}
+
+my $is_root = $> == 0;
+my @busy = (spawn_workload({ ready => 21 }, 'tree', 1, 20, 'busy'), spawn_workload('threads', 4, 'busy'));
+is_deeply([ not_normal() ], [], 'before: every thread at SCHED_OTHER');
+
+my %nudged;
+for my $method (qw(signal ptrace)) {
+    my $nudged = 0;
+    for my $cycle (1 .. 20) {
+        my $t = Sys::FreezeThaw::freeze({ method => $method });
+        my $r = Sys::FreezeThaw::last_freeze();
+        $nudged += $r->{nudged} // 0;
+        my @odd = not_normal($r->{guard_pid});
+        Sys::FreezeThaw::thaw($t);
+        is_deeply(\@odd, [], "$method cycle $cycle: frozen, every process (the caller too) has its own policy")
+            or diag("@odd");
+        is_deeply([ not_normal($r->{guard_pid}) ], [], "$method cycle $cycle: thawed, the same (the guard, on its way out, aside)");
+    }
+    note("$method: $nudged processes ran at SCHED_FIFO until they stopped, over 20 cycles");
+    $nudged{$method} = $nudged;
+}
+
+# The freezing process killed at random points, mid-nudge now and then: the
+# guard puts back the policy of a process it held at SCHED_FIFO.
+for my $round (1 .. 30) {
+    my $pid = fork // die;
+    if (!$pid) {
+        Sys::FreezeThaw::freeze();
+        sleep 60;
+        exit 0;
+    }
+    sleep rand(0.02);
+    kill KILL => $pid;
+    waitpid $pid, 0;
+    ok(wait_until(sub { !halted_in(@busy, map { $_->[0] } thread_states()) }, 3),
+       "kill round $round: everything runs again");
+    ok(wait_until(sub { !not_normal() }, 3), "kill round $round: every policy as it was")
+        or diag(join ' ', not_normal());
+}
+
+SKIP: {
+    skip 'only root may raise priorities', 1 unless $is_root;
+    cmp_ok($nudged{signal}, '>', 0, 'as root: the checks above saw processes that had run at SCHED_FIFO');
+}
+
+kill_tree(@busy);
+done_testing;
