@@ -16,6 +16,7 @@
 
 #include "sft_boost.h"
 #include "sft_freeze.h"
+#include "sft_plan.h"
 #include "sft_ptrace.h"
 #include "sft_pidset.h"
 #include "sft_thaw.h"
@@ -82,6 +83,8 @@ static void frozen_free(struct frozen *f)
             close(f->guard.cmd_fd);
             close(f->guard.reply_fd);
         }
+        if (f->guard.record_fd >= 0)
+            close(f->guard.record_fd);
     }
     sft_token_free(&f->token);
     free(f);
@@ -390,5 +393,71 @@ _is_live(SV *token_sv)
   CODE:
     RETVAL = SvROK(token_sv) && SvTYPE(SvRV(token_sv)) == SVt_PVAV
              && frozen_of(aTHX_ SvRV(token_sv)) && !frozen_of(aTHX_ SvRV(token_sv))->thawed;
+  OUTPUT:
+    RETVAL
+
+SV *
+_plan(SV *exclude)
+  PREINIT:
+    AV *ex, *passes;
+    SSize_t i, n;
+    pid_t *pids;
+    struct sft_plan plan;
+    struct sft_error err;
+    long k;
+  CODE:
+    ex = deref_av(aTHX_ exclude, "exclude");
+    n = av_len(ex) + 1;
+    Newxz(pids, n ? n : 1, pid_t);
+    SAVEFREEPV(pids);
+    for (i = 0; i < n; i++) {
+        SV **e = av_fetch(ex, i, 0);
+        pids[i] = e ? sv_to_pid(aTHX_ *e) : 0;
+    }
+    sft_error_init(&err);
+    if (sft_plan_make(&plan, NULL, pids, (size_t)n, &err) != 0) {
+        sft_plan_free(&plan);
+        croak_core(aTHX_ &err);
+    }
+    /* [ [ [pid, ppid, state, comm, threads], ... ], ... ] */
+    passes = newAV();
+    for (k = 0; k < plan.npasses; k++) {
+        AV *pass = newAV();
+        size_t j;
+        for (j = k ? plan.pass_end[k - 1] : 0; j < plan.pass_end[k]; j++) {
+            const struct sft_proc *p = &plan.procs.v[plan.order[j]];
+            AV *row = newAV();
+            av_push(row, newSViv(p->pid));
+            av_push(row, newSViv(p->ppid));
+            av_push(row, newSVpvn(&p->state, 1));
+            av_push(row, newSVpv(p->comm, 0));
+            av_push(row, newSViv(p->nthreads));
+            av_push(pass, newRV_noinc((SV *)row));
+        }
+        av_push(passes, newRV_noinc((SV *)pass));
+    }
+    sft_plan_free(&plan);
+    sft_error_free(&err);
+    RETVAL = newRV_noinc((SV *)passes);
+  OUTPUT:
+    RETVAL
+
+SV *
+_recover()
+  PREINIT:
+    struct sft_recovery r;
+    struct sft_error err;
+    HV *hv;
+  CODE:
+    sft_error_init(&err);
+    if (sft_guard_recover(NULL, &r, &err) != 0)
+        croak_core(aTHX_ &err);
+    sft_error_free(&err);
+    hv = newHV();
+    hv_store_uv(aTHX_ hv, "found", r.records);
+    hv_store_uv(aTHX_ hv, "recorded", r.recorded);
+    hv_store_uv(aTHX_ hv, "continued", r.continued);
+    hv_store_uv(aTHX_ hv, "skipped_live", r.skipped_live);
+    RETVAL = newRV_noinc((SV *)hv);
   OUTPUT:
     RETVAL

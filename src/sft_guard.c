@@ -71,6 +71,7 @@ struct sft_guard_shared {
     pid_t holder, holder_caller;  /* G_BUSY: who holds the lock       */
     int lock_errno;
     char procdir[160];
+    char record_path[256];        /* "": none                         */
     /* The ptrace method: the guard freezes.  Request: */
     int ptrace_method;            /* entries[] hold results, not a record */
     double timeout;
@@ -87,6 +88,24 @@ struct sft_guard_shared {
     pid_t fallback[SHARED_NOTES];
     struct sft_guard_entry entries[];
 };
+
+/* The record file: this header, then one struct sft_guard_entry per
+ * process at the index the shared record gives it.  Written with pwrite()
+ * (a full disk is an error, not a SIGBUS), before each stop is sent. */
+struct record_header {
+    char magic[8];
+    pid_t caller;
+    unsigned long long caller_starttime;
+};
+static const char RECORD_MAGIC[8] = "SFTREC1";
+
+static void record_write(int fd, long ix, const struct sft_guard_entry *e)
+{
+    if (fd >= 0 && pwrite(fd, e, sizeof *e, (off_t)(sizeof(struct record_header) + (size_t)ix * sizeof *e))
+                   != (ssize_t)sizeof *e) {
+        /* Recovery is best effort: the guard is the safety net. */
+    }
+}
 
 static int cas_state(struct sft_guard_shared *s, int from, int to)
 {
@@ -438,6 +457,8 @@ static void guard_main(struct sft_guard_shared *s, struct sft_boost *boost, int 
              * will thaw (or finish thawing). */
             if (cas_state(s, G_ARMED, G_FIRED) || cas_state(s, G_THAWING, G_FIRED))
                 undo_all(s, &h);
+            if (s->record_path[0])
+                unlink(s->record_path);   /* done: nothing left to recover */
             _exit(0);   /* the kernel detaches any tracee left */
         }
     }
@@ -455,7 +476,7 @@ int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
     ssize_t n;
 
     memset(g, 0, sizeof *g);
-    g->release_fd = g->cmd_fd = g->reply_fd = -1;
+    g->release_fd = g->cmd_fd = g->reply_fd = g->record_fd = -1;
     if (!procdir)
         procdir = "/proc";
     /* Room for every possible pid; only the pages written are ever used. */
@@ -506,6 +527,23 @@ int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
 
     state = load_state(s);
     if (mid > 0 && n == 1 && state == G_ARMED) {
+        g->record_fd = -1;
+        if (sft_lock_record_path(procdir, s->caller, s->record_path, sizeof s->record_path) == 0) {
+            struct record_header h;
+            memset(&h, 0, sizeof h);
+            memcpy(h.magic, RECORD_MAGIC, sizeof h.magic);
+            h.caller = s->caller;
+            h.caller_starttime = s->caller_starttime;
+            g->record_fd = open(s->record_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+            if (g->record_fd >= 0 && pwrite(g->record_fd, &h, sizeof h, 0) != (ssize_t)sizeof h) {
+                close(g->record_fd);
+                g->record_fd = -1;
+            }
+            if (g->record_fd < 0) {
+                unlink(s->record_path);
+                s->record_path[0] = 0;
+            }
+        }
         g->shared = s;
         g->map_len = len;
         g->release_fd = release[1];
@@ -540,14 +578,17 @@ long sft_guard_record(struct sft_guard *g, pid_t pid, unsigned long long startti
     s->entries[n].pid = pid;
     s->entries[n].starttime = starttime;
     s->entries[n].policy_to_restore = SFT_GUARD_POLICY_KEPT;
+    record_write(g->record_fd, (long)n, &s->entries[n]);
     __atomic_store_n(&s->count, n + 1, __ATOMIC_RELEASE);
     return (long)n;
 }
 
 void sft_guard_policy(struct sft_guard *g, long ix, int policy)
 {
-    if (g && g->shared && ix >= 0 && (size_t)ix < g->shared->count)
+    if (g && g->shared && ix >= 0 && (size_t)ix < g->shared->count) {
         __atomic_store_n(&g->shared->entries[ix].policy_to_restore, policy, __ATOMIC_SEQ_CST);
+        record_write(g->record_fd, ix, &g->shared->entries[ix]);
+    }
 }
 
 int sft_guard_begin_thaw(struct sft_guard *g)
@@ -561,13 +602,17 @@ void sft_guard_release(struct sft_guard *g)
 {
     if (!g->shared)
         return;
+    if (g->record_fd >= 0) {
+        close(g->record_fd);
+        unlink(g->shared->record_path);
+    }
     __atomic_store_n(&g->shared->state, G_RELEASED, __ATOMIC_SEQ_CST);
     close(g->release_fd);
     close(g->cmd_fd);
     close(g->reply_fd);
     munmap(g->shared, g->map_len);
     memset(g, 0, sizeof *g);
-    g->release_fd = g->cmd_fd = g->reply_fd = -1;
+    g->release_fd = g->cmd_fd = g->reply_fd = g->record_fd = -1;
 }
 
 /* Sends a one-byte command and waits for the reply.  While waiting, a
@@ -652,4 +697,66 @@ void sft_guard_ptrace_thaw(struct sft_guard *g)
 int sft_guard_is_tracer(const struct sft_guard *g)
 {
     return g->shared && g->shared->ptrace_method;
+}
+
+struct recover_ctx {
+    const char *procdir;
+    struct sft_recovery *out;
+};
+
+static void recover_one(const char *path, void *arg)
+{
+    struct recover_ctx *c = arg;
+    struct record_header h;
+    struct sft_guard_entry e;
+    off_t off = sizeof h;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+    if (fd < 0)
+        return;
+    if (pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h || memcmp(h.magic, RECORD_MAGIC, sizeof h.magic) != 0) {
+        close(fd);
+        return;   /* not ours: leave it */
+    }
+    if (starttime_of(c->procdir, h.caller) == h.caller_starttime) {
+        close(fd);
+        c->out->skipped_live++;   /* its caller runs: its window is not ours to end */
+        return;
+    }
+    c->out->records++;
+    for (; pread(fd, &e, sizeof e, off) == (ssize_t)sizeof e; off += (off_t)sizeof e) {
+        if (e.pid <= 1)
+            continue;   /* a hole: never written */
+        c->out->recorded++;
+        if (starttime_of(c->procdir, e.pid) != e.starttime)
+            continue;   /* exited; the pid may name a newcomer */
+        if (e.policy_to_restore != SFT_GUARD_POLICY_KEPT) {
+            struct sched_param normal;
+            memset(&normal, 0, sizeof normal);
+            sched_setscheduler(e.pid, e.policy_to_restore, &normal);
+        }
+        c->out->continued += kill(e.pid, SIGCONT) == 0;
+    }
+    close(fd);
+    unlink(path);
+}
+
+int sft_guard_recover(const char *procdir, struct sft_recovery *out, struct sft_error *err)
+{
+    struct recover_ctx c;
+    int lock_fd;
+
+    memset(out, 0, sizeof *out);
+    if (!procdir)
+        procdir = "/proc";
+    if (sft_proc_is_ours(procdir, err) != 0)
+        return -1;
+    lock_fd = sft_lock_take(procdir, getpid(), err);
+    if (lock_fd < 0)
+        return -1;   /* a freeze is in progress: its guard is alive */
+    c.procdir = procdir;
+    c.out = out;
+    sft_lock_each_record(procdir, recover_one, &c);
+    close(lock_fd);
+    return 0;
 }

@@ -35,6 +35,7 @@ struct sft_guard {
     int release_fd;       /* write end: closing it wakes the guard        */
     int cmd_fd, reply_fd; /* requests to the guard, and its answers       */
     pid_t pid;            /* the guard's pid, for the freeze's skip set    */
+    int record_fd;        /* the record for sft_guard_recover, or -1       */
 };
 
 /* Starts the guard; max_frozen 0 means no limit.  procdir is the /proc to
@@ -42,6 +43,22 @@ struct sft_guard {
  * another freeze holds this PID namespace, SFT_E_GUARD otherwise. */
 int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
                     struct sft_error *err);
+
+/* What sft_guard_recover found and did. */
+struct sft_recovery {
+    size_t records;       /* records of freezes whose caller and guard died */
+    size_t recorded;      /* processes they name                           */
+    size_t continued;     /* of those, still the ones stopped: continued   */
+    size_t skipped_live;  /* records left alone: their caller still runs   */
+};
+
+/* For a freeze whose caller and guard both died (killed together): reads
+ * the records such freezes left beside the lock, continues the processes
+ * that are still the ones they stopped (pid and start time), puts back
+ * any scheduling policy they had changed, and removes the records.
+ * Refuses (SFT_E_LOCKED) while a freeze holds the lock.  procdir NULL:
+ * "/proc".  Returns 0, or -1 with err set. */
+int sft_guard_recover(const char *procdir, struct sft_recovery *out, struct sft_error *err);
 
 /* Records a process the caller is about to stop.  Returns its index in
  * the record, or -1 if the record is full (the caller must not stop it). */

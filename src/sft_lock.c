@@ -4,6 +4,7 @@
 #endif
 #include "sft_lock.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,15 +16,59 @@
 /* Lock files live in the first of these that can hold one. */
 static const char *const lock_dirs[] = { "/run/lock", "/dev/shm", "/tmp" };
 
-static int open_lock_file(const char *procdir, char *path, size_t len)
+static unsigned long namespace_of(const char *procdir)
 {
     struct stat ns;
     char nspath[256];
-    size_t i;
 
     snprintf(nspath, sizeof nspath, "%s/self/ns/pid", procdir);
-    if (stat(nspath, &ns) != 0)
-        ns.st_ino = 0;   /* no namespaces: one lock for the machine */
+    return stat(nspath, &ns) == 0 ? (unsigned long)ns.st_ino : 0;   /* 0: one for the machine */
+}
+
+int sft_lock_record_path(const char *procdir, pid_t caller, char *path, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof lock_dirs / sizeof lock_dirs[0]; i++) {
+        if (access(lock_dirs[i], W_OK) != 0)
+            continue;
+        snprintf(path, len, "%s/sys-freezethaw-pidns-%lu.%ld.record", lock_dirs[i],
+                 namespace_of(procdir), (long)caller);
+        return 0;
+    }
+    return -1;
+}
+
+void sft_lock_each_record(const char *procdir, void (*fn)(const char *path, void *ctx), void *ctx)
+{
+    char prefix[64], path[512];
+    size_t i, plen;
+
+    snprintf(prefix, sizeof prefix, "sys-freezethaw-pidns-%lu.", namespace_of(procdir));
+    plen = strlen(prefix);
+    for (i = 0; i < sizeof lock_dirs / sizeof lock_dirs[0]; i++) {
+        struct dirent *de;
+        DIR *d = opendir(lock_dirs[i]);
+        if (!d)
+            continue;
+        while ((de = readdir(d)) != NULL) {
+            size_t n = strlen(de->d_name);
+            if (n > plen + 7 && strncmp(de->d_name, prefix, plen) == 0
+                && strcmp(de->d_name + n - 7, ".record") == 0) {
+                snprintf(path, sizeof path, "%s/%s", lock_dirs[i], de->d_name);
+                fn(path, ctx);
+            }
+        }
+        closedir(d);
+    }
+}
+
+static int open_lock_file(const char *procdir, char *path, size_t len)
+{
+    struct stat ns;
+    size_t i;
+
+    ns.st_ino = namespace_of(procdir);
     for (i = 0; i < sizeof lock_dirs / sizeof lock_dirs[0]; i++) {
         int fd;
         snprintf(path, len, "%s/sys-freezethaw-pidns-%lu.lock", lock_dirs[i],

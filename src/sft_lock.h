@@ -20,4 +20,13 @@
  * be made. */
 int sft_lock_take(const char *procdir, pid_t caller, struct sft_error *err);
 
+/* The path, beside the lock, of the record a freeze by caller keeps of the
+ * processes it stopped: for recovery should the caller and its guard both
+ * die (see sft_guard_recover).  Returns 0, or -1 if no directory for it. */
+int sft_lock_record_path(const char *procdir, pid_t caller, char *path, size_t len);
+
+/* Calls fn(path, ctx) for each record file of the PID namespace procdir
+ * shows, in every directory a lock may live in. */
+void sft_lock_each_record(const char *procdir, void (*fn)(const char *path, void *ctx), void *ctx);
+
 #endif

@@ -9,7 +9,7 @@ use Scalar::Util ();
 use XSLoader;
 use warnings::register;
 
-our $VERSION = '1.00';
+our $VERSION = '1.01';
 XSLoader::load('Sys::FreezeThaw', $VERSION);
 
 our $PARTIAL_OK = 0;
@@ -472,6 +472,24 @@ What is guaranteed, and what is not.
 
 =over 4
 
+=item Priorities are given back
+
+Where the caller may (C<CAP_SYS_NICE>), the freezing thread runs at
+C<SCHED_FIFO> priority 1 from the start of C<freeze> to its last stop,
+and during C<thaw>; the guard keeps that priority for its short life.
+All of them set C<SCHED_RESET_ON_FORK>, so no child inherits it.  A
+process that has not stopped at the first look runs at C<SCHED_FIFO> 1
+until it has stopped, at most 2 ms, and then gets its own policy back;
+should the freezer die meanwhile, the guard puts it back before it
+continues the process, and C<freezethaw --recover> does where both died.
+
+=item A record for recovery
+
+While a freeze lasts, the processes it stopped are also written to a
+file beside its lock (F</run/lock>, else F</dev/shm> or F</tmp>), removed
+when it ends.  If the freezing process and its guard die together, the
+L<freezethaw> command's C<--recover> continues exactly those processes.
+
 =item The machine is not left frozen when the freezer dies
 
 Before the first stop, C<freeze> starts a guard: a small process in a
@@ -630,36 +648,44 @@ C<make bench> builds process trees in a private PID namespace and times
 freeze and thaw with both methods beside reference runs on the same
 trees (an unordered C<kill(-1)>, the cgroup v1 freezer, and any other
 Sys::FreezeThaw given with C<BENCH_ARGS="--original DIR">), checking
-every freeze against F</proc>.  Medians of 3 runs, in milliseconds,
-freeze / thaw, measured on a 2-core virtual machine (Linux 6.18,
-perl 5.36) on 2026-12-04:
+every freeze against F</proc>.  Medians of 5 runs, in milliseconds,
+freeze / thaw as the calling Perl code sees them, measured as root on a
+2-core virtual machine (Linux 6.18, perl 5.36) on 2026-12-04 (the
+machine was also running tests part of the time):
 
   scenario              procs   signal          ptrace          kill(-1)       cgroup v1      original 0.01
-  flat idle               100    5.9 /   2.4     7.4 /   2.1     4.3 /  1.7     0.5 /  0.3     14.6 /   2.7
-  flat idle              1000   42.3 /  12.4    99.8 /  28.1    33.2 /  9.5    10.8 /  7.7     72.2 /  25.1
-  flat idle             10000  293   / 101     413   /  73     194   / 72      62   / 54      687   / 206
-  flat busy              1000  6908  / 1552    1503  / 3827     32   / 4873    37   / 3705    7668  / 7087
-  chain idle             1000   72.8 /   9.7    30.0 /   8.1    16.9 /  2.8     5.9 /  2.7    510.6 /  17.8
-  tree idle (fanout 4)   1365  100.3 /  17.5   206.4 /  43.0    50.0 / 13.8    13.6 /  6.5     83.0 /  35.5
-  8-thread idle           250   24.5 /  11.8    32.8 /  13.1    28.3 / 12.0     8.2 / 10.4     16.9 /  12.5
+  flat idle               100    8.4 /   0.7     9.6 /   0.8     3.7 /  0.6     0.9 /  0.6      7.2 /   2.9
+  flat idle              1000   51.7 /   8.4    80.6 /   7.4    28.3 /  6.7     5.7 /  4.4     59.8 /  26.2
+  flat idle             10000  518   /  86    1128   /  62     341   / 62      45   / 52      589   / 286
+  flat busy              1000   47.3 / 1093     83.2 / 992      33   / 4396     5.3 / 4645  11445   / 9491
+  chain idle             1000  117.4 /  11.3    75.9 /   6.5    30.5 /  6.0     6.6 /  4.9    455.1 /  26.4
+  tree idle (fanout 4)   1365   81.0 /  14.1   123.1 /  12.8    42.0 /  5.7     8.4 /  5.4     81.9 /  33.7
+  8-thread idle           250   84.1 /  10.2    85.2 /  10.6    42.8 /  8.4    12.8 /  6.6     21.7 /  13.9
 
-The freeze time per process at 10000 processes is 0.7 (signal) and 0.4
-(ptrace) of that at 1000: linear.  The dead man's switch continues 100
-frozen processes about 3 ms after the freezing process is killed.
+On a machine full of busy processes a freeze is now 240 times faster
+than the original's (140 times with ptrace): the freezer runs at the
+lowest real-time priority while it works (see L</SAFETY>), and a process
+that has not stopped at the first look runs at that priority until it
+stops, for at most 2 ms (C<nudged> in L</last_freeze>).  Both need
+C<CAP_SYS_NICE>, which root has; otherwise nothing changes.  The thaw's
+C<SIGCONT>s go out in about 3 ms there; the second the table shows is
+the caller, back at normal priority, waiting for its turn among the
+processes it woke.
 
-Since this table was measured, C<thaw> sends its C<SIGCONT>s at the
-lowest real-time priority where the caller may: with 1000 busy processes
-the signals now go out in 5 to 30 ms instead of over a second (a caller
-at normal priority then waits its turn to return, like any process on a
-busy machine).
+The freeze time per process at 10000 processes is 1.0 (signal) and 1.4
+(ptrace) times that at 1000.  The dead man's switch continues 100 frozen
+processes about 5 ms after the freezing process is killed; the guard
+costs about 2.4 ms per freeze, before the first stop.
 
-This release is correct first and fast second: against the original it
-freezes a chain of 1000 7 times faster (17 times with ptrace), but an
-idle flat machine only 1.7 times faster, a deep tree not faster, and a
-machine full of busy processes as slowly (the freezer competes for the
-CPU with what it freezes).  The cgroup freezer, which no user-space tool
-can match, stays 3 to 10 times faster.  Expect large improvements in
-later releases.
+Where this release is not fast yet: an idle machine freezes only about
+as fast as with the original, 5 to 10 times slower than the cgroup
+freezer, and a multi-threaded one slower than the original.  Each process
+is read from F</proc> about three times, at some 10 microseconds a read.
+
+Which method: C<signal> (the default) is the faster on idle machines and
+needs nothing; C<ptrace> is the one parents cannot notice (see
+L</METHODS>), freezes fork chains faster, and costs about 1.5 times as
+much on flat trees.
 
 =head1 COMPATIBILITY
 
@@ -684,7 +710,8 @@ for what cannot be defended against.
 
 =head1 SEE ALSO
 
-L<kill(2)>, L<proc(5)>, F<HACKING.md> in the distribution for how the
+L<freezethaw>, the command, installed with this module.  L<kill(2)>,
+L<proc(5)>, F<HACKING.md> in the distribution for how the
 code is laid out.
 
 =head1 AUTHORS

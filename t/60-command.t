@@ -1,0 +1,156 @@
+use strict;
+use warnings;
+use lib 't/lib';
+use FreezeThawTest;
+use Test::More;
+use POSIX ();
+use Time::HiRes qw(time sleep);
+use File::Temp qw(tempdir);
+use Sys::FreezeThaw;
+
+# bin/freezethaw, run as a user runs it, inside the test's namespace.
+
+my @FT = ($^X, '-Iblib/lib', '-Iblib/arch', 'blib/script/freezethaw');
+my $dir = tempdir(CLEANUP => 1);
+
+# Runs freezethaw with the arguments; returns (exit status, stdout, stderr).
+sub ft {
+    my (@args) = @_;
+    my $pid = fork // die;
+    if (!$pid) {
+        open STDOUT, '>', "$dir/out" or die;
+        open STDERR, '>', "$dir/err" or die;
+        { no warnings "exec"; exec @FT, @args; }
+        POSIX::_exit(99);
+    }
+    waitpid $pid, 0;
+    my $status = $?;
+    my ($out, $err) = map { local $/; open my $fh, '<', "$dir/$_" or die; scalar <$fh> } qw(out err);
+    return (POSIX::WIFEXITED($status) ? POSIX::WEXITSTATUS($status) : -1, $out, $err);
+}
+
+sub state_of {
+    open my $fh, '<', "/proc/$_[0]/stat" or return '';
+    return scalar(<$fh>) =~ /\) (\S) / ? $1 : '';
+}
+
+my $idle = spawn_workload('idle');
+my $busy = spawn_workload('busy');
+my @ex = ('--exclude', $$);
+my $check = "open my \$f, '<', '/proc/$idle/stat'; my \$s = <\$f>; exit(\$s =~ /\\) [Tt] / ? 0 : 1)";
+
+for my $method (qw(signal ptrace)) {
+    my ($rc, $out, $err) = ft(@ex, '--method', $method, '--', $^X, '-e', $check);
+    is($rc, 0, "$method: COMMAND runs while the machine is frozen (it sees the workload stopped)") or diag($err);
+    ok(!halted_in($idle, $busy), "$method: thawed when COMMAND exits");
+}
+
+my ($rc, $out, $err) = ft(@ex, '--', 'sh', '-c', 'echo on stdout; exit 3');
+is($rc, 3, "COMMAND's exit status is freezethaw's");
+is($out, "on stdout\n", 'COMMAND keeps standard output');
+is($err, '', 'and freezethaw writes nothing without -v');
+
+($rc) = ft(@ex, '--', 'sh', '-c', 'kill -9 $$');
+is($rc, 128 + 9, 'killed by a signal: 128 + its number');
+
+($rc, $out, $err) = ft(@ex, '--', 'no-such-command-here');
+is($rc, 127, 'a COMMAND that does not exist: 127');
+like($err, qr/^freezethaw: no-such-command-here: command not found$/m, '... said so');
+is(state_of($idle), 'S', '... and nothing was frozen');
+
+open my $fh, '>', "$dir/not-exec" or die;
+print $fh "#!/bin/sh\n";
+close $fh;
+chmod 0644, "$dir/not-exec";
+($rc, undef, $err) = ft(@ex, '--', "$dir/not-exec");
+is($rc, 126, 'a COMMAND that cannot be run: 126');
+like($err, qr/not an executable file/, '... said so');
+
+my $t0 = time;
+($rc, undef, $err) = ft(@ex, '--max-frozen', '0.3', '--', 'sh', '-c', 'sleep 1.5');
+my $took = time - $t0;
+is($rc, 124, 'a COMMAND that outlasts --max-frozen: 124');
+like($err, qr/cut short after --max-frozen 0.3 seconds/, '... said so');
+cmp_ok($took, '>=', 1.4, '... after COMMAND ended (it is not killed)');
+ok(!halted_in($idle, $busy), '... everything runs');
+
+for my $bad (['--timeout', 'soon'], ['--timeout', '0'], ['--max-frozen', '-1'], ['--method', 'magic'],
+             ['--exclude', '0'], ['--exclude', 'x'], ['--no-such-option'], ['--demo', '3']) {
+    ($rc, undef, $err) = ft(@$bad, '--', 'true');
+    is($rc, 125, "bad option @$bad: 125");
+    like($err, qr/^freezethaw: .+\nTry 'freezethaw --help'/, "bad option @$bad: says what is wrong");
+}
+($rc, undef, $err) = ft();
+is($rc, 125, 'no COMMAND: 125');
+($rc, undef, $err) = ft('--list', 'true');
+is($rc, 125, '--list with a COMMAND: 125');
+
+($rc, $out) = ft('--help');
+is($rc, 0, '--help: 0');
+like($out, qr/Usage:.*--max-frozen/s, '--help: the options');
+($rc, $out) = ft('--version');
+like($out, qr/^freezethaw \Q$Sys::FreezeThaw::VERSION\E /, '--version');
+
+# -v and --json
+($rc, $out, $err) = ft(@ex, '-v', '--json', "$dir/report.json", '--', 'true');
+is($rc, 0, '-v --json: 0');
+like($err, qr/^freezethaw: froze \d+ processes \(\d+ threads\) in \d+ passes in [\d.]+ ms; true ran [\d.]+ ms; thawed in [\d.]+ ms; frozen window [\d.]+ ms$/,
+     '-v: one summary line');
+my $json = do { local $/; open my $j, '<', "$dir/report.json" or die; <$j> };
+SKIP: {
+    skip 'JSON::PP not installed', 4 unless eval { require JSON::PP; 1 };
+    my $r = JSON::PP::decode_json($json);
+    is_deeply([ sort keys %$r ],
+              [ sort qw(version command method processes threads passes freeze_seconds command_seconds
+                        thaw_seconds window_seconds command_status cut_short exit_code freeze) ],
+              '--json: the documented keys');
+    cmp_ok($r->{processes}, '>=', 2, '--json: processes');
+    is_deeply($r->{command_status}, { exit => 0 }, '--json: command_status');
+    ok(!$r->{cut_short}, '--json: cut_short false');
+}
+($rc, undef, $err) = ft(@ex, '--json', '-', '--', 'true');
+like($err, qr/^\{.*"exit_code":0.*\}$/m, "--json -: on standard error");
+
+# --list stops nothing and shows the tree.
+($rc, $out) = ft('--list');
+is($rc, 0, '--list: 0');
+like($out, qr/^\s+\d+\s+$idle\s+\S+\s+S\s+/m, '--list: the idle workload, with pass, pid, user, state');
+like($out, qr/^# a freeze now would stop \d+ processes in \d+ passes/m, '--list: the summary');
+is(state_of($idle), 'S', '--list: stops nothing');
+
+# --recover: the freezing process and its guard both killed.
+($rc, $out) = ft('--recover');
+is($rc, 0, '--recover with nothing to recover: 0');
+like($out, qr/nothing to do/, '... says so');
+{
+    pipe my $r, my $w or die;
+    my $child = fork // die;
+    if (!$child) {
+        close $r;
+        my $t = Sys::FreezeThaw::freeze({ exclude => [getppid()] });
+        syswrite $w, Sys::FreezeThaw::last_freeze()->{guard_pid} . "\n";
+        sleep 60;
+        exit 0;
+    }
+    close $w;
+    my $guard = <$r>;
+    chomp $guard;
+    kill KILL => $guard, $child;
+    waitpid $child, 0;
+    sleep 0.2;
+    is(state_of($idle), 'T', 'freezer and guard killed together: the workload stays stopped');
+    ($rc, $out) = ft('--recover');
+    is($rc, 0, '--recover: 0');
+    like($out, qr/continued [1-9]\d* of the \d+ processes recorded/, '--recover: says what it continued');
+    ok(wait_until(sub { !halted_in($idle, $busy) }, 3), '--recover: everything runs again');
+    ($rc, $out) = ft('--recover');
+    like($out, qr/nothing to do/, '--recover: the record is gone');
+}
+
+# --demo, in a namespace of its own within this one.
+($rc, $out, $err) = ft('--demo', '20');
+is($rc, 0, '--demo: 0') or diag($err);
+like($out, qr/During the freeze.*After the thaw.*Froze \d+ processes/s, '--demo: before, during, after, summary');
+
+kill_tree($idle, $busy);
+done_testing;
