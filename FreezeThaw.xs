@@ -278,7 +278,7 @@ _freeze(SV *exclude, NV timeout, int partial_ok, NV max_frozen, int no_pidfd, in
      * where allowed (see sft_boost.h): at normal priority, on a machine
      * full of busy processes, each of its turns came hundreds of
      * milliseconds apart. */
-    sft_boost_begin(&boost, 0);
+    sft_boost_begin(&boost, SFT_BOOST_IF_CONTENDED);
     if (sft_guard_start(&f->guard, max_frozen, NULL, &err) != 0) {
         sft_boost_end(&boost);
         for (i = 0; i < 3; i++)

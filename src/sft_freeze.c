@@ -840,7 +840,7 @@ int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
         sft_pidset_add(&f.held_elsewhere, o->held[i]);
     }
 
-    sft_boost_begin(&boost, 0);
+    sft_boost_begin(&boost, SFT_BOOST_IF_CONTENDED);
     rc = freeze_loop(&f, o);
     if (rc != 0) {
         /* Every pid that was sent a stop is in the token: continue them

@@ -499,7 +499,7 @@ int sft_ptrace_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     for (i = 0; i < o->nexclude; i++)
         sft_pidset_add(&t.skip, o->exclude[i]);
 
-    sft_boost_begin(&boost, 0);
+    sft_boost_begin(&boost, SFT_BOOST_IF_CONTENDED);
     rc = sft_proc_is_ours(t.procdir, err) != 0 || sft_proc_shows_all(t.procdir, err) != 0
          ? -1 : freeze_rounds(&t);
     sft_boost_end(&boost);
