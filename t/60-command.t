@@ -147,6 +147,49 @@ like($out, qr/nothing to do/, '... says so');
     like($out, qr/nothing to do/, '--recover: the record is gone');
 }
 
+# --timeout, --partial-ok and --exclude, with a process that never stops
+# (a tracer swallows its SIGSTOPs) and the tracer excluded.
+{
+    my $stubborn = spawn_workload('busy');
+    my $tracer = spawn_workload('eatstop', $stubborn);
+    my $t0 = time;
+    ($rc, undef, $err) = ft(@ex, '--exclude', $tracer, '--timeout', '0.3', '--', 'true');
+    my $took = time - $t0;
+    is($rc, 125, '--timeout: a freeze that cannot finish: 125');
+    like($err, qr/^freezethaw: freeze failed: unable to stop some processes: $stubborn .*nothing is frozen$/m,
+         '... names the process');
+    cmp_ok($took, '<', 0.3 + 2, '... within about --timeout');
+    ok(!halted_in($idle, $busy), '... nothing left stopped');
+
+    my $probe = "open my \$f, '<', '/proc/$idle/stat'; my \$s = <\$f>; "
+              . "open my \$g, '<', '/proc/$tracer/stat'; my \$u = <\$g>; "
+              . "exit((\$s =~ /\\) T / ? 0 : 1) + (\$u =~ /\\) T / ? 2 : 0))";
+    ($rc, undef, $err) = ft(@ex, '--exclude', $tracer, '--timeout', '0.3', '--partial-ok', '--json', '-', '--', $^X, '-e', $probe);
+    is($rc, 0, '--partial-ok: COMMAND ran with the rest frozen, the excluded tracer running') or diag($err);
+    like($err, qr/"not_stopped":\[\{[^]]*"pid":$stubborn/, '--partial-ok: the report names the one not stopped');
+    kill_tree($tracer, $stubborn);
+}
+
+# Signals sent to freezethaw go to COMMAND; the thaw follows.
+{
+    my $pid = fork // die;
+    if (!$pid) {
+        open STDERR, '>', "$dir/sigerr";
+        { no warnings 'exec'; exec @FT, @ex, '--exclude', getppid(), '--', 'sleep', '30'; }
+        POSIX::_exit(99);
+    }
+    ok(wait_until(sub { grep { $_->[3] eq 'sleep' } thread_states() }, 5), 'COMMAND started');
+    ok(wait_until(sub { halted_in($idle) }, 5), '... in the frozen window');
+    kill TERM => $pid;
+    waitpid $pid, 0;
+    is($? >> 8, 128 + 15, 'SIGTERM to freezethaw ends COMMAND, and freezethaw exits with its status');
+    ok(!halted_in($idle, $busy), '... after the thaw');
+}
+
+($rc, $out) = ft('--man');
+is($rc, 0, '--man: 0');
+like($out, qr/EXIT STATUS.*124.*125.*126.*127/s, '--man: the manual, with the exit codes');
+
 # --demo, in a namespace of its own within this one.
 ($rc, $out, $err) = ft('--demo', '20');
 is($rc, 0, '--demo: 0') or diag($err);
