@@ -120,8 +120,10 @@ static const char *reason_text(const struct sft_note *n)
 
 static void format_notes(FILE *f, const struct sft_notes *l)
 {
-    size_t i, shown = l->n < SFT_ERROR_DETAILS ? l->n : SFT_ERROR_DETAILS;
+    size_t i, shown = l->n;
 
+    if (shown > SFT_ERROR_DETAILS)
+        shown = SFT_ERROR_DETAILS;
     for (i = 0; i < l->n; i++)
         fprintf(f, "%s%ld", i ? " " : "", (long)l->v[i].pid);
     fputs(" (", f);

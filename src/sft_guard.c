@@ -211,6 +211,8 @@ static void ptrace_freeze(struct sft_guard_shared *s, struct held *h)
 
     sigemptyset(&abort_on);
     sigaddset(&abort_on, SIGUSR1);      /* the caller's way to abort */
+    memset(&stats, 0, sizeof stats);
+    memset(&fstats, 0, sizeof fstats);
     memset(&o, 0, sizeof o);
     o.timeout = s->timeout;
     o.partial_ok = s->partial_ok;
@@ -669,7 +671,9 @@ int sft_guard_ptrace_freeze(struct sft_guard *g, const struct sft_freeze_opts *o
                        s->err_notes[i].reason, s->err_notes[i].err);
     if (s->err_nnotes > SHARED_NOTES)
         err->notes.lost += s->err_nnotes - SHARED_NOTES;
-    *nfallback = s->nfallback < SHARED_NOTES ? s->nfallback : SHARED_NOTES;
+    *nfallback = s->nfallback;
+    if (*nfallback > SHARED_NOTES)
+        *nfallback = SHARED_NOTES;
     for (i = 0; i < *nfallback; i++)
         fallback[i] = s->fallback[i];
     if (s->err_code != SFT_OK) {

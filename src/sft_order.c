@@ -16,7 +16,8 @@ struct pidmap {
 
 static size_t pid_hash(pid_t pid)
 {
-    return (size_t)((uint32_t)pid * 2654435761u);
+    uint32_t h = (uint32_t)pid * 2654435761u;   /* Knuth's multiplicative hash */
+    return h;
 }
 
 static int pidmap_build(struct pidmap *m, const struct sft_proc *procs, size_t n)
@@ -54,7 +55,7 @@ long sft_order(const struct sft_proc *procs, size_t n, size_t *order,
 {
     struct pidmap map;
     size_t *parent, *first_child, *kids, *fill;
-    size_t i, head, tail, level_end;
+    size_t i, head, tail;
     long passes = 0;
 
     if (n == 0)
@@ -92,7 +93,7 @@ long sft_order(const struct sft_proc *procs, size_t n, size_t *order,
             order[tail++] = i;
     head = 0;
     while (head < tail) {
-        level_end = tail;
+        size_t level_end = tail;
         for (; head < level_end; head++) {
             size_t p = order[head], k;
             for (k = first_child[p]; k < first_child[p + 1]; k++)

@@ -123,7 +123,7 @@ int sft_proc_shows_all(const char *procdir, struct sft_error *err)
         if (sscanf(dash + 3, "%31s %63s %4095s", fstype, src, sup) != 3)
             continue;
         if (strcmp(mnt, procdir) == 0 && strcmp(fstype, "proc") == 0)
-            strcpy(super, sup);   /* the last one listed is on top */
+            snprintf(super, sizeof super, "%s", sup);   /* the last one listed is on top */
     }
     fclose(f);
     if (mount_option(super, "hidepid", hidepid, sizeof hidepid) != 0

@@ -64,6 +64,8 @@ static int grow(struct sft_token *t, int known)
     } else {
         cap = t->pids_cap;
     }
+    if (cap == 0)
+        return -1;   /* cannot happen: a token that holds a pid has room */
     if (known || t->starttimes) {
         int fresh = !t->starttimes;
         unsigned long long *s = realloc(t->starttimes, cap * sizeof *s);

@@ -708,6 +708,27 @@ avoids both, but no method avoids C<EINTR> after a stop.
 See L</SAFETY> for what keeps running while the machine is frozen, and
 for what cannot be defended against.
 
+=head1 INSTALLATION
+
+    perl Makefile.PL && make && make test
+    perl -Mblib bin/freezethaw --demo
+
+The first command builds the module and runs its tests.  Every test that
+freezes runs inside a private PID namespace of its own (as root, or as a
+user where user namespaces are enabled), so it cannot stop anything of
+the machine it runs on; where no namespace can be made those tests are
+skipped with the reason.  The second command freezes about 200 processes
+(idle and busy ones, a multi-threaded one, a job-control shell with a
+foreground job) inside a private PID namespace and shows their states
+before, during and after the freeze; the machine's own processes are
+invisible in there and are never touched.  Then C<make install> installs
+the module and the L<freezethaw> command.
+
+It needs Linux with F</proc>, perl 5.10.1 or later and a C compiler; the
+tests use only core Perl modules, and util-linux's C<unshare> for the
+namespaces.  F<HACKING.md> in the distribution describes how the code is
+laid out and how to test it.
+
 =head1 SEE ALSO
 
 L<freezethaw>, the command, installed with this module.  L<kill(2)>,

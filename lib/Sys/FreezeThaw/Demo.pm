@@ -168,7 +168,15 @@ Sys::FreezeThaw::Demo - the demonstration behind C<freezethaw --demo>
 
 =head1 DESCRIPTION
 
-C<run($n, \%options)> re-runs the calling script in a private PID
+It is an internal part of the L<freezethaw> command.
+
+=head1 FUNCTIONS
+
+=head2 run
+
+  exit Sys::FreezeThaw::Demo::run($n, \%options);
+
+Re-runs the calling script in a private PID
 namespace with its own F</proc> (through C<unshare>, as root or through a
 user namespace), starts about C<$n> processes there (idle and busy ones,
 a pipeline, a multi-threaded process where perl has threads, and a
@@ -178,8 +186,6 @@ exit status for the script.  The options C<method> and C<timeout> are
 those of L<Sys::FreezeThaw/freeze>; C<argv> is the script's own arguments,
 for the run inside the namespace.  Nothing outside the namespace is
 touched; where no namespace can be made it says so and returns 125.
-
-It is an internal part of the L<freezethaw> command.
 
 =head1 LICENSE
 
