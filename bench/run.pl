@@ -208,6 +208,12 @@ if ($results{'flat idle'}{1000} && $results{'flat idle'}{10000}) {
     }
 }
 
+sub stopped_stat {
+    open my $f, '<', $_[0] or return 0;   # gone meanwhile
+    my $s = do { local $/; <$f> } // '';
+    return $s =~ /\) T /;
+}
+
 # The dead man's switch: a freezer killed inside the window; how long until
 # everything runs again.
 {
@@ -228,7 +234,7 @@ if ($results{'flat idle'}{1000} && $results{'flat idle'}{10000}) {
         my $t0 = time;
         kill KILL => $pid;
         waitpid $pid, 0;
-        sleep 0.0002 until !grep { (do { open my $f, '<', $_ or next; local $/; <$f> } // '') =~ /\) T / } glob '/proc/[0-9]*/stat';
+        sleep 0.0002 until !grep { stopped_stat($_) } glob '/proc/[0-9]*/stat';
         push @d, time - $t0;
     }
     printf "# dead man's switch: everything runs again %.2f ms (median) after SIGKILL of the freezer, 100 processes\n",
