@@ -108,7 +108,7 @@ static int frozen_mg_dup(pTHX_ MAGIC *mg, CLONE_PARAMS *param)
     return 0;
 }
 
-static MGVTBL frozen_vtbl = { NULL, NULL, NULL, NULL, frozen_mg_free, NULL, frozen_mg_dup, NULL };
+static const MGVTBL frozen_vtbl = { NULL, NULL, NULL, NULL, frozen_mg_free, NULL, frozen_mg_dup, NULL };
 
 static struct frozen *frozen_of(pTHX_ SV *av)
 {

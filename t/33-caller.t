@@ -59,7 +59,40 @@ is($from_thread->[2], $main_report->{processes}, 'an ithread starts with a copy 
 is(Sys::FreezeThaw::last_freeze()->{processes}, $main_report->{processes},
    "the main interpreter's report is not changed by the ithread's freeze");
 
+# A token crosses interpreters as plain pids: freeing the copy never ends
+# the window (only its owner's token does), and thawing either is safe.
+my $idle = spawn_workload('idle');
+{
+    my $tok = Sys::FreezeThaw::freeze({ exclude => [$child, $born] });
+    my $seen = threads->create(sub {
+        my $n = scalar map { @$_ } @$tok;   # the copy, freed when the thread ends
+        return $n;
+    })->join;
+    cmp_ok($seen, '>', 0, 'an ithread created in the window sees the token (as pids)');
+    frozen_ok('its copy freed with the ithread: the window goes on', $child, $born);
+    Sys::FreezeThaw::thaw($tok);
+    ok(!halted_in(map { @$_ } @$tok), 'the owner thaws');
+}
+{
+    my $tok = Sys::FreezeThaw::freeze({ exclude => [$child, $born] });
+    my $done = threads->create(sub { Sys::FreezeThaw::thaw($tok); 1 })->join;
+    ok($done, "thaw of an ithread's copy returns");
+    ok(!halted_in(map { @$_ } @$tok), '... and continues what was stopped');
+    Sys::FreezeThaw::thaw($tok);
+    ok(!halted_in(map { @$_ } @$tok), "the owner's thaw after it is harmless");
+}
+{
+    my $copy = threads->create(sub {
+        my $tok = Sys::FreezeThaw::freeze({ exclude => [$child, $born] });
+        return $tok;   # the original is freed with this ithread: it thaws
+    })->join;
+    ok(ref $copy eq 'ARRAY' && @$copy, 'a token made in an ithread comes back from join');
+    ok(wait_until(sub { !halted_in(map { @$_ } @$copy) }, 3), '... its window ended with the ithread');
+    Sys::FreezeThaw::thaw($copy);
+    ok(!halted_in(map { @$_ } @$copy), '... and a thaw of the copy is harmless');
+}
+
 $stop = 1;
 $_->join for @spinners;
-kill_tree($child, $born);
+kill_tree($child, $born, $idle);
 done_testing;
