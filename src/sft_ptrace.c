@@ -22,6 +22,9 @@
 
 #define WAIT_FIRST_US 20
 #define WAIT_MAX_US 1000
+/* A thread that has not trapped by the third look is read from /proc (in
+ * D, it counts as held); reading at every look cost a read per thread. */
+#define READ_AFTER_US 80
 #define SEIZE_OPTIONS (PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK)
 
 /* A thread seized and not yet seen in a ptrace stop. */
@@ -38,6 +41,7 @@ struct tracer {
     struct sft_pidset skip;       /* pid 1, the caller, exclusions, us   */
     struct sft_pidset held;       /* processes seized, or given up on    */
     struct sft_pidset gave_up;    /* processes left to the signal method */
+    struct sft_pidset seized;     /* every thread held by us: scans skip them */
     struct sft_pidmap tid_index;  /* tid -> index in tracees              */
     struct sft_tracees *tracees;
     struct waiting *wait;
@@ -229,6 +233,7 @@ static int fork_event(struct tracer *t, pid_t parent_tid, int is_process)
             memcpy(p->comm, st.comm, sizeof p->comm);
         }
         sft_pidset_add(&t->held, child);
+        sft_pidset_add(&t->seized, child);
     }
     return 0;
 }
@@ -246,7 +251,9 @@ static int collect(struct tracer *t)
             int st = 0, done = 1;
             pid_t r = waitpid(w.tid, &st, __WALL | WNOHANG);
 
-            if (r == 0) {
+            if (r == 0 && delay < READ_AFTER_US) {
+                done = 0;   /* not trapped yet: most trap within microseconds */
+            } else if (r == 0) {
                 /* Not trapped yet.  In D it traps before user space. */
                 char s = thread_state(t, w.tid);
                 if (s == 'D') {
@@ -383,6 +390,7 @@ static int freeze_rounds(struct tracer *t)
 {
     struct sft_rescan scans;
     struct sft_proclist *fp = &scans.found;
+    struct sft_scan_hook hook = { NULL, NULL, &t->seized };
     long rescan_delay = WAIT_FIRST_US;
     int rc = 0;
 
@@ -399,7 +407,7 @@ static int freeze_rounds(struct tracer *t)
             rc = sft_error_set(t->err, SFT_E_INTERRUPTED, sft_pending_signal(t->abort_on), "interrupted");
             break;
         }
-        rc = sft_rescan_next(&scans, t->procdir, &t->skip, &t->held, NULL, t->stats, &deaths, t->err);
+        rc = sft_rescan_next(&scans, t->procdir, &t->skip, &t->held, &hook, t->stats, &deaths, t->err);
         if (rc != 0)
             break;
         for (i = 0; i < fp->n; i++)
@@ -452,8 +460,11 @@ static int freeze_rounds(struct tracer *t)
              * fork events caught, each parents first. */
             size_t nseized = 0;
             for (i = 0; i < nfresh; i++)
-                if (!sft_pidset_has(&t->gave_up, fp->v[i].pid))
+                if (!sft_pidset_has(&t->gave_up, fp->v[i].pid)) {
+                    /* Held by us: no later scan needs to read it. */
+                    sft_pidset_add(&t->seized, fp->v[i].pid);
                     fp->v[nseized++] = fp->v[i];
+                }
             rc = add_passes(t, fp->v, nseized);
             if (rc == 0 && t->born.n) {
                 rc = add_passes(t, t->born.v, t->born.n);
@@ -489,9 +500,11 @@ int sft_ptrace_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     sft_pidmap_init(&t.tid_index);
     sft_proclist_init(&t.born);
     if (sft_pidset_init(&t.skip) != 0 || sft_pidset_init(&t.held) != 0
-        || sft_pidset_init(&t.gave_up) != 0) {
+        || sft_pidset_init(&t.gave_up) != 0 || sft_pidset_init(&t.seized) != 0) {
         sft_pidset_free(&t.skip);
         sft_pidset_free(&t.held);
+        sft_pidset_free(&t.gave_up);
+        sft_pidset_free(&t.seized);
         return nomem(&t);
     }
     sft_pidset_add(&t.skip, 1);
@@ -517,6 +530,7 @@ int sft_ptrace_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     sft_pidset_free(&t.skip);
     sft_pidset_free(&t.held);
     sft_pidset_free(&t.gave_up);
+    sft_pidset_free(&t.seized);
     return rc;
 }
 

@@ -193,6 +193,11 @@ int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
             counts->skipped++;
             continue;
         }
+        if (hook && hook->unread && sft_pidset_has(hook->unread, (pid_t)pid)) {
+            counts->held++;
+            counts->unread++;
+            continue;
+        }
         snprintf(path, sizeof path, "%s/%lld/stat", procdir, pid);
         if (sft_stat_read(path, &st) != 0) {
             if (errno == EACCES || errno == EPERM) {
@@ -238,7 +243,7 @@ int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
         p->niced = 0;
         p->guard_ix = -1;
         memcpy(p->comm, st.comm, sizeof p->comm);
-        if (hook && !(held && sft_pidset_has(held, p->pid)) && hook->take(hook->ctx, p))
+        if (hook && hook->take && !(held && sft_pidset_has(held, p->pid)) && hook->take(hook->ctx, p))
             out->n--;
     }
     if (errno) {

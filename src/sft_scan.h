@@ -43,6 +43,7 @@ struct sft_scan_counts {
     size_t stopped;   /* stopped or traced by someone else (T/t)   */
     size_t zombies;   /* zombies and dead processes                */
     size_t vanished;  /* gone between readdir and reading its stat */
+    size_t unread;    /* of held: passed over unread (hook->unread) */
 };
 
 void sft_proclist_init(struct sft_proclist *l);
@@ -84,8 +85,11 @@ int sft_scan(const char *procdir, const struct sft_pidset *skip,
  * moment it is read: a process taken (take returns 1) is left out of out.
  * The freeze stops there, on sight, what may be stopped at once. */
 struct sft_scan_hook {
-    int (*take)(void *ctx, struct sft_proc *p);
+    int (*take)(void *ctx, struct sft_proc *p);   /* may be NULL */
     void *ctx;
+    /* Processes held so that they cannot run, nor fork or die unnoticed
+     * (seized with ptrace): passed over unread, counted as held. */
+    const struct sft_pidset *unread;
 };
 int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
                   const struct sft_pidset *held, struct sft_proclist *out,
