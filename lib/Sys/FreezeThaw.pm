@@ -650,42 +650,43 @@ trees (an unordered C<kill(-1)>, the cgroup v1 freezer, and any other
 Sys::FreezeThaw given with C<BENCH_ARGS="--original DIR">), checking
 every freeze against F</proc>.  Medians of 5 runs, in milliseconds,
 freeze / thaw as the calling Perl code sees them, measured as root on a
-2-core virtual machine (Linux 6.18, perl 5.36) on 2026-12-04 (the
-machine was also running tests part of the time):
+2-core virtual machine (Linux 6.18, perl 5.36) on 2026-12-04:
 
   scenario              procs   signal          ptrace          kill(-1)       cgroup v1      original 0.01
-  flat idle               100    8.4 /   0.7     9.6 /   0.8     3.7 /  0.6     0.9 /  0.6      7.2 /   2.9
-  flat idle              1000   51.7 /   8.4    80.6 /   7.4    28.3 /  6.7     5.7 /  4.4     59.8 /  26.2
-  flat idle             10000  518   /  86    1128   /  62     341   / 62      45   / 52      589   / 286
-  flat busy              1000   47.3 / 1093     83.2 / 992      33   / 4396     5.3 / 4645  11445   / 9491
-  chain idle             1000  117.4 /  11.3    75.9 /   6.5    30.5 /  6.0     6.6 /  4.9    455.1 /  26.4
-  tree idle (fanout 4)   1365   81.0 /  14.1   123.1 /  12.8    42.0 /  5.7     8.4 /  5.4     81.9 /  33.7
-  8-thread idle           250   84.1 /  10.2    85.2 /  10.6    42.8 /  8.4    12.8 /  6.6     21.7 /  13.9
+  flat idle               100    6.2 /   0.7     6.0 /   0.6     2.7 /  0.4     0.5 /  0.4      7.0 /   2.3
+  flat idle              1000   41.6 /   5.9    43.3 /   4.5    27.9 /  3.8     3.6 /  2.6     56.4 /  23.2
+  flat idle             10000  432   /  72     430   /  46     293   / 53      49   / 48      588   / 237
+  flat busy              1000   50.8 /  323     60.5 /  942     30   / 4674     3.7 / 4749  11562   / 10873
+  chain idle             1000  113.9 /   9.8    51.6 /   5.8    31.2 /  5.1     4.7 /  3.7    278.2 /  30.0
+  tree idle (fanout 4)   1365   64.9 /   9.2    66.1 /   6.3    41.4 /  8.3     6.6 /  6.4     87.0 /  35.1
+  8-thread idle           250   46.9 /   6.4    52.1 /   8.0    40.8 /  7.8     8.1 /  6.8     20.7 /  12.0
 
-On a machine full of busy processes a freeze is now 240 times faster
-than the original's (140 times with ptrace): the freezer runs at the
-lowest real-time priority while it works (see L</SAFETY>), and a process
-that has not stopped at the first look runs at that priority until it
-stops, for at most 2 ms (C<nudged> in L</last_freeze>).  Both need
-C<CAP_SYS_NICE>, which root has; otherwise nothing changes.  The thaw's
-C<SIGCONT>s go out in about 3 ms there; the second the table shows is
-the caller, back at normal priority, waiting for its turn among the
-processes it woke.
+On a machine full of busy processes a freeze is now 230 times faster
+than the original's (190 times with ptrace): the freezer runs at the
+lowest real-time priority while it works when the CPUs are contended
+(see L</SAFETY>), and a process that has not stopped at the first look
+runs at that priority until it stops, for at most 2 ms (C<nudged> in
+C<last_freeze>).  Both need C<CAP_SYS_NICE>, which root has; otherwise
+nothing changes.  The thaw's C<SIGCONT>s go out in about 3 ms there; the
+second the table shows is mostly the caller, back at normal priority,
+waiting for its turn among the processes it woke.
 
-The freeze time per process at 10000 processes is 1.0 (signal) and 1.4
-(ptrace) times that at 1000.  The dead man's switch continues 100 frozen
-processes about 5 ms after the freezing process is killed; the guard
-costs about 2.4 ms per freeze, before the first stop.
+The freeze time per process at 10000 processes is 1.04 (signal) and
+0.99 (ptrace) times that at 1000.  The dead man's switch continues 100
+frozen processes about 4.4 ms after the freezing process is killed; the
+guard costs about 2.3 ms per freeze, before the first stop.
 
-Where this release is not fast yet: an idle machine freezes only about
-as fast as with the original, 5 to 10 times slower than the cgroup
-freezer, and a multi-threaded one slower than the original.  Each process
-is read from F</proc> about three times, at some 10 microseconds a read.
+Where this release is not fast yet: an idle machine freezes only 1.3 to
+1.4 times faster than with the original and 10 times slower than the
+cgroup freezer, and a multi-threaded one more than twice slower than the
+original.  Each process is read from F</proc> about three times, at some
+10 microseconds a read; a thaw sends one signal per process, at some 3
+microseconds each.
 
-Which method: C<signal> (the default) is the faster on idle machines and
-needs nothing; C<ptrace> is the one parents cannot notice (see
-L</METHODS>), freezes fork chains faster, and costs about 1.5 times as
-much on flat trees.
+Which method: C<ptrace> is the one parents cannot notice (see
+L</METHODS>) and is now as fast as C<signal> on flat trees, twice as fast
+on chains; C<signal> (the default) needs no ptrace permission and keeps
+every process visible to debuggers.
 
 =head1 COMPATIBILITY
 
