@@ -118,6 +118,15 @@ like($out, qr/^\s+\d+\s+$idle\s+\S+\s+S\s+/m, '--list: the idle workload, with p
 like($out, qr/^# a freeze now would stop \d+ processes in \d+ passes/m, '--list: the summary');
 is(state_of($idle), 'S', '--list: stops nothing');
 
+# The record for --recover exists while frozen, and is gone after the thaw.
+{
+    my $ino = (stat '/proc/self/ns/pid')[1];
+    my $pattern = join ' ', map { "$_/sys-freezethaw-pidns-$ino.*.record" } qw(/run/lock /dev/shm /tmp);
+    ($rc) = ft(@ex, '--', $^X, '-e', "exit(glob('$pattern') ? 0 : 1)");
+    is($rc, 0, 'a record of the freeze exists while frozen');
+    is_deeply([ glob $pattern ], [], '... and is removed by the thaw');
+}
+
 # --recover: the freezing process and its guard both killed.
 ($rc, $out) = ft('--recover');
 is($rc, 0, '--recover with nothing to recover: 0');
