@@ -120,7 +120,7 @@ sub cgroup_freeze {
     sleep 0.0002 until $state->() =~ /^THAWED/;
     return ($t1 - $t0, time - $t2, 1);
 }
-END { if ($cg) { kill_others(); rmdir $cg } }
+END { local $?; if ($cg) { kill_others(); rmdir $cg } }
 
 # Another Sys::FreezeThaw, in a process of its own (one package per
 # interpreter), which freezes everything but itself and pid 1, this driver

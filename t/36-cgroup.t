@@ -21,7 +21,7 @@ my %mount;
 }
 
 my @made;
-END { kill_others(); rmdir $_ for reverse @made }
+END { local $?; kill_others(); rmdir $_ for reverse @made }
 
 sub cgroup_with {
     my ($kind, $pid) = @_;
