@@ -10,91 +10,31 @@
 #include "perl.h"
 #include "XSUB.h"
 
-#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 
-#include "sft_boost.h"
 #include "sft_freeze.h"
 #include "sft_plan.h"
 #include "sft_ptrace.h"
 #include "sft_pidset.h"
 #include "sft_thaw.h"
+#include "sft_window.h"
 
-/* What a live token carries besides its pids, as magic on its outer array:
- * who each pid named (pidfds, start times), the guard that thaws if this
- * process dies, and the job-control signal dispositions to restore.  A
- * copy of the token (or one built by hand) is plain pids without it. */
-struct frozen {
-    pid_t owner;                     /* the process that froze */
-    struct sft_token token;
-    struct sft_guard guard;
-    struct sigaction saved_job[3];   /* TSTP, TTIN, TTOU */
-    int thawed;
-};
-
-static const int job_signals[3] = { SIGTSTP, SIGTTIN, SIGTTOU };
-
-/* Ends the frozen window of f: continues its processes unless the guard
- * already did (MAX_FROZEN).  Returns 1 if it continued them, 0 if the
- * window had been cut short. */
-static int frozen_thaw(struct frozen *f)
+/* A live token carries its frozen window (src/sft_window.h) as magic on
+ * its outer array: who each pid named, the guard that thaws if this
+ * process dies, the caller's signal state to give back.  A copy of the
+ * token (or one built by hand) is plain pids without it. */
+static void frozen_free(struct sft_window *w)
 {
-    struct sft_error err;
-    struct sft_boost boost;
-    int cut, i;
-
-    if (f->thawed)
-        return 1;
-    f->thawed = 1;
-    if (getpid() != f->owner) {
-        /* A copy inherited through fork(): the window, the guard and its
-         * shared record belong to the process that froze.  A child that
-         * exits must not end its parent's window. */
-        return 1;
-    }
-    /* At normal priority the caller waited up to a second, behind every
-     * busy process it woke, for the guard's reply or the end of its own
-     * SIGCONT loop. */
-    sft_boost_begin(&boost, 0);
-    cut = sft_guard_begin_thaw(&f->guard);
-    sft_error_init(&err);
-    if (!cut && sft_guard_is_tracer(&f->guard))
-        sft_guard_ptrace_thaw(&f->guard);              /* the guard holds them */
-    else if (!cut)
-        (void)sft_thaw(&f->token, NULL, NULL, &err);   /* pids checked at freeze */
-    sft_error_free(&err);
-    sft_guard_release(&f->guard);
-    sft_token_close_pidfds(&f->token);
-    sft_boost_end(&boost);
-    for (i = 0; i < 3; i++)
-        sigaction(job_signals[i], &f->saved_job[i], NULL);
-    return !cut;
-}
-
-static void frozen_free(struct frozen *f)
-{
-    frozen_thaw(f);   /* a token dropped unthawed must not leave a frozen machine */
-    if (getpid() != f->owner) {
-        /* fork()ed copy: close our copies of the descriptors, touch nothing shared */
-        sft_token_close_pidfds(&f->token);
-        if (f->guard.release_fd >= 0) {
-            close(f->guard.release_fd);
-            close(f->guard.cmd_fd);
-            close(f->guard.reply_fd);
-        }
-        if (f->guard.record_fd >= 0)
-            close(f->guard.record_fd);
-    }
-    sft_token_free(&f->token);
-    free(f);
+    sft_window_free(w);
+    free(w);
 }
 
 static int frozen_mg_free(pTHX_ SV *sv, MAGIC *mg)
 {
     PERL_UNUSED_ARG(sv);
     if (mg->mg_ptr)
-        frozen_free((struct frozen *)mg->mg_ptr);
+        frozen_free((struct sft_window *)mg->mg_ptr);
     mg->mg_ptr = NULL;
     return 0;
 }
@@ -110,7 +50,7 @@ static int frozen_mg_dup(pTHX_ MAGIC *mg, CLONE_PARAMS *param)
 
 static const MGVTBL frozen_vtbl = { NULL, NULL, NULL, NULL, frozen_mg_free, NULL, frozen_mg_dup, NULL };
 
-static struct frozen *frozen_of(pTHX_ SV *av)
+static struct sft_window *frozen_of(pTHX_ SV *av)
 {
     MAGIC *mg;
 
@@ -118,7 +58,7 @@ static struct frozen *frozen_of(pTHX_ SV *av)
         return NULL;
     for (mg = SvMAGIC(av); mg; mg = mg->mg_moremagic)
         if (mg->mg_type == PERL_MAGIC_ext && mg->mg_virtual == &frozen_vtbl)
-            return (struct frozen *)mg->mg_ptr;
+            return (struct sft_window *)mg->mg_ptr;
     return NULL;
 }
 
@@ -234,21 +174,14 @@ PROTOTYPES: DISABLE
 void
 _freeze(SV *exclude, NV timeout, int partial_ok, NV max_frozen, int no_pidfd, int use_ptrace)
   PREINIT:
-    static const int abort_signals[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2 };
-    AV *ex, *passes;
+    AV *ex, *passes, *fb;
     SSize_t i, n;
     pid_t *pids;
     struct sft_freeze_opts opts;
     struct sft_freeze_stats stats;
     struct sft_error err;
-    struct frozen *f;
-    struct sigaction ignore;
-    struct sft_boost boost;
-    sigset_t abort_set, old_mask;
+    struct sft_window *w;
     SV *token_ref, *stats_ref;
-    pid_t fallback[64];
-    size_t nfallback = 0;
-    int rc;
   PPCODE:
     ex = deref_av(aTHX_ exclude, "exclude");
     n = av_len(ex) + 1;
@@ -261,78 +194,31 @@ _freeze(SV *exclude, NV timeout, int partial_ok, NV max_frozen, int no_pidfd, in
     sft_error_init(&err);
     if (use_ptrace && sft_ptrace_allowed(NULL, &err) != 0)
         croak_core(aTHX_ &err);
-    f = (struct frozen *)calloc(1, sizeof *f);
-    if (!f)
+    w = (struct sft_window *)calloc(1, sizeof *w);
+    if (!w)
         croak("out of memory");
-    f->owner = getpid();
-    sft_token_init(&f->token);
-
-    /* The freezer must not be stopped itself while others are frozen:
-     * job-control stops are ignored until thaw. */
-    memset(&ignore, 0, sizeof ignore);
-    ignore.sa_handler = SIG_IGN;
-    for (i = 0; i < 3; i++)
-        sigaction(job_signals[i], &ignore, &f->saved_job[i]);
-
-    /* From here to the last stop the caller runs at real-time priority
-     * where allowed (see sft_boost.h): at normal priority, on a machine
-     * full of busy processes, each of its turns came hundreds of
-     * milliseconds apart. */
-    sft_boost_begin(&boost, SFT_BOOST_IF_CONTENDED);
-    if (sft_guard_start(&f->guard, max_frozen, NULL, &err) != 0) {
-        sft_boost_end(&boost);
-        for (i = 0; i < 3; i++)
-            sigaction(job_signals[i], &f->saved_job[i], NULL);
-        free(f);
-        croak_core(aTHX_ &err);
-    }
-
-    /* Signals that would end the caller are held while the freeze runs;
-     * the core ends the freeze when one is pending, continues everything,
-     * and the signal is delivered once unblocked below. */
-    sigemptyset(&abort_set);
-    for (i = 0; i < (SSize_t)(sizeof abort_signals / sizeof abort_signals[0]); i++)
-        sigaddset(&abort_set, abort_signals[i]);
-    pthread_sigmask(SIG_BLOCK, &abort_set, &old_mask);
-
     memset(&opts, 0, sizeof opts);
     opts.timeout = timeout;
     opts.partial_ok = partial_ok;
     opts.exclude = pids;
     opts.nexclude = (size_t)n;
     opts.no_pidfd = no_pidfd;
-    opts.guard = &f->guard;
-    opts.abort_on = &abort_set;
-    rc = use_ptrace
-        ? sft_guard_ptrace_freeze(&f->guard, &opts, &f->token, &stats, fallback, &nfallback, &err)
-        : sft_freeze(&opts, &f->token, &stats, &err);
-    sft_boost_end(&boost);
-    if (rc != 0) {
-        /* The core continued everything it stopped. */
-        f->thawed = 1;
-        sft_guard_release(&f->guard);
-        for (i = 0; i < 3; i++)
-            sigaction(job_signals[i], &f->saved_job[i], NULL);
-        sft_token_free(&f->token);
-        free(f);
+    if (sft_window_freeze(w, &opts, max_frozen, use_ptrace, &stats, &err) != 0) {
+        free(w);
         sft_freeze_stats_free(&stats);
-        pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
         croak_core(aTHX_ &err);
     }
-    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 
-    token_ref = sv_2mortal(token_to_sv(aTHX_ &f->token));
+    token_ref = sv_2mortal(token_to_sv(aTHX_ &w->token));
     passes = (AV *)SvRV(token_ref);
-    sv_magicext((SV *)passes, NULL, PERL_MAGIC_ext, &frozen_vtbl, (const char *)f, 0)->mg_flags |= MGf_DUP;
+    sv_magicext((SV *)passes, NULL, PERL_MAGIC_ext, &frozen_vtbl, (const char *)w, 0)->mg_flags |= MGf_DUP;
     stats_ref = sv_2mortal(stats_to_sv(aTHX_ &stats, &err));
-    hv_store_uv(aTHX_ (HV *)SvRV(stats_ref), "guard_pid", (UV)sft_guard_pid(&f->guard));
+    hv_store_uv(aTHX_ (HV *)SvRV(stats_ref), "guard_pid", (UV)sft_guard_pid(&w->guard));
     (void)hv_store((HV *)SvRV(stats_ref), "method", 6, newSVpv(use_ptrace ? "ptrace" : "signal", 0), 0);
-    {
-        AV *fb = newAV();
-        for (i = 0; i < (SSize_t)nfallback; i++)
-            av_push(fb, newSViv(fallback[i]));
-        (void)hv_store((HV *)SvRV(stats_ref), "signal_fallback", 15, newRV_noinc((SV *)fb), 0);
-    }
+    fb = newAV();
+    for (i = 0; i < (SSize_t)w->nfallback; i++)
+        av_push(fb, newSViv(w->fallback[i]));
+    (void)hv_store((HV *)SvRV(stats_ref), "signal_fallback", 15, newRV_noinc((SV *)fb), 0);
     sft_freeze_stats_free(&stats);
     sft_error_free(&err);
     EXTEND(SP, 2);
@@ -346,12 +232,12 @@ _thaw(SV *token_sv)
     SSize_t k, i, npasses;
     struct sft_token token;
     struct sft_error err;
-    struct frozen *f;
+    struct sft_window *w;
   CODE:
     passes = deref_av(aTHX_ token_sv, "token");
-    f = frozen_of(aTHX_ (SV *)passes);
-    if (f) {
-        RETVAL = frozen_thaw(f);
+    w = frozen_of(aTHX_ (SV *)passes);
+    if (w) {
+        RETVAL = sft_window_thaw(w);
     } else {
         /* Plain pids (a copy, or built by hand): only processes that are
          * stopped now are continued.  Every croak comes before the first
