@@ -84,6 +84,12 @@ for my $bad (['--timeout', 'soon'], ['--timeout', '0'], ['--max-frozen', '-1'], 
 is($rc, 125, 'no COMMAND: 125');
 ($rc, undef, $err) = ft('--list', 'true');
 is($rc, 125, '--list with a COMMAND: 125');
+($rc, undef, $err) = ft('--recover', 'true');
+is($rc, 125, '--recover with a COMMAND: 125');
+like($err, qr/^freezethaw: --recover takes no COMMAND$/m, '... says so');
+($rc, undef, $err) = ft('--list', '--recover');
+is($rc, 125, '--list and --recover together: 125');
+like($err, qr/^freezethaw: --list, --recover and --demo go alone$/m, '... says so');
 
 ($rc, $out) = ft('--help');
 is($rc, 0, '--help: 0');
@@ -108,6 +114,9 @@ SKIP: {
     is_deeply($r->{command_status}, { exit => 0 }, '--json: command_status');
     ok(!$r->{cut_short}, '--json: cut_short false');
 }
+($rc, undef, $err) = ft(@ex, '--json', "$dir/no/such/dir/report.json", '--', 'sh', '-c', 'exit 4');
+is($rc, 4, "--json to a file that cannot be written: COMMAND's status all the same");
+like($err, qr{^freezethaw: cannot write \Q$dir\E/no/such/dir/report\.json: }m, '... and says so');
 ($rc, undef, $err) = ft(@ex, '--json', '-', '--', 'true');
 like($err, qr/^\{.*"exit_code":0.*\}$/m, "--json -: on standard error");
 
@@ -125,6 +134,29 @@ is(state_of($idle), 'S', '--list: stops nothing');
     ($rc) = ft(@ex, '--', $^X, '-e', "exit(glob('$pattern') ? 0 : 1)");
     is($rc, 0, 'a record of the freeze exists while frozen');
     is_deeply([ glob $pattern ], [], '... and is removed by the thaw');
+}
+
+# --recover refuses while a freeze is in progress: its guard is alive.
+{
+    pipe my $r, my $w or die;
+    my $child = fork // die;
+    if (!$child) {
+        close $r;
+        my $t = Sys::FreezeThaw::freeze({ exclude => [getppid()] });
+        syswrite $w, 'x';
+        sleep 60;
+        exit 0;
+    }
+    close $w;
+    sysread $r, my $buf, 1;
+    ($rc, undef, $err) = ft('--recover');
+    is($rc, 125, '--recover during a freeze: 125');
+    like($err, qr/^freezethaw: cannot recover: another freeze is in progress in this PID namespace/m,
+         '... says why');
+    is(state_of($idle), 'T', '... and continues nothing');
+    kill KILL => $child;
+    waitpid $child, 0;
+    ok(wait_until(sub { !halted_in($idle, $busy) }, 3), '... (the guard thaws when that freezer dies)');
 }
 
 # --recover: the freezing process and its guard both killed.
