@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #endif
 #include "sft_error.h"
+#include "sft_grow.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,16 +39,12 @@ void sft_notes_add(struct sft_notes *l, pid_t pid, const char *comm,
                    char state, int reason, int err)
 {
     struct sft_note *n;
+    int failed;
 
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 16;
-        struct sft_note *v = realloc(l->v, cap * sizeof *v);
-        if (!v) {
-            l->lost++;
-            return;
-        }
-        l->v = v;
-        l->cap = cap;
+    l->v = sft_grow(l->v, &l->cap, l->n, sizeof *l->v, 16, &failed);
+    if (failed) {
+        l->lost++;
+        return;
     }
     n = &l->v[l->n++];
     n->pid = pid;

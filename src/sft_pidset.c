@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #endif
 #include "sft_pidset.h"
+#include "sft_grow.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -89,14 +90,11 @@ int sft_pidmap_get(const struct sft_pidmap *m, pid_t pid, size_t *value)
 
 int sft_pidlist_push(struct sft_pidlist *l, pid_t pid)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 256;
-        pid_t *v = realloc(l->v, cap * sizeof *v);
-        if (!v)
-            return -1;
-        l->v = v;
-        l->cap = cap;
-    }
+    int failed;
+
+    l->v = sft_grow(l->v, &l->cap, l->n, sizeof *l->v, 256, &failed);
+    if (failed)
+        return -1;
     l->v[l->n++] = pid;
     return 0;
 }

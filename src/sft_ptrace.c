@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #endif
 #include "sft_ptrace.h"
+#include "sft_grow.h"
 #include "sft_boost.h"
 #include "sft_clock.h"
 #include "sft_order.h"
@@ -84,6 +85,21 @@ static int nomem(struct tracer *t)
     return sft_error_set(t->err, SFT_E_NOMEM, ENOMEM, "out of memory");
 }
 
+/* Adds a thread, tracee number ix, to the threads whose stop is awaited. */
+static int await_thread(struct tracer *t, pid_t tid, pid_t tgid, size_t ix)
+{
+    int failed;
+
+    t->wait = sft_grow(t->wait, &t->wait_cap, t->nwait, sizeof *t->wait, 256, &failed);
+    if (failed)
+        return -1;
+    t->wait[t->nwait].tid = tid;
+    t->wait[t->nwait].tgid = tgid;
+    t->wait[t->nwait].tracee = ix;
+    t->nwait++;
+    return 0;
+}
+
 /* Adds a seized thread to tracees and to the threads awaited. */
 static int track(struct tracer *t, pid_t tid, pid_t tgid)
 {
@@ -102,22 +118,10 @@ static int track(struct tracer *t, pid_t tid, pid_t tgid)
         tr->sig = s;
         tr->cap = cap;
     }
-    if (t->nwait == t->wait_cap) {
-        size_t cap = t->wait_cap ? 2 * t->wait_cap : 256;
-        struct waiting *w = realloc(t->wait, cap * sizeof *w);
-        if (!w)
-            return nomem(t);
-        t->wait = w;
-        t->wait_cap = cap;
-    }
     tr->tid[tr->n] = tid;
     tr->sig[tr->n] = 0;
-    if (sft_pidmap_put(&t->tid_index, tid, tr->n) != 0)
+    if (sft_pidmap_put(&t->tid_index, tid, tr->n) != 0 || await_thread(t, tid, tgid, tr->n) != 0)
         return nomem(t);
-    t->wait[t->nwait].tid = tid;
-    t->wait[t->nwait].tgid = tgid;
-    t->wait[t->nwait].tracee = tr->n;
-    t->nwait++;
     tr->n++;
     return 0;
 }
@@ -339,21 +343,10 @@ static long recheck(struct tracer *t, const struct sft_proc *procs, size_t n)
                 }
                 if (rc != 0)
                     break;     /* left to signals, or gone */
-            } else if (ptrace(PTRACE_INTERRUPT, (pid_t)tid, 0, 0) == 0) {
-                if (t->nwait == t->wait_cap) {
-                    size_t cap = t->wait_cap ? 2 * t->wait_cap : 256;
-                    struct waiting *w = realloc(t->wait, cap * sizeof *w);
-                    if (!w) {
-                        closedir(d);
-                        return nomem(t);
-                    }
-                    t->wait = w;
-                    t->wait_cap = cap;
-                }
-                t->wait[t->nwait].tid = (pid_t)tid;
-                t->wait[t->nwait].tgid = procs[i].pid;
-                t->wait[t->nwait].tracee = ix;
-                t->nwait++;
+            } else if (ptrace(PTRACE_INTERRUPT, (pid_t)tid, 0, 0) == 0
+                       && await_thread(t, (pid_t)tid, procs[i].pid, ix) != 0) {
+                closedir(d);
+                return nomem(t);
             }
             redone++;
         }

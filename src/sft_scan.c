@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #endif
 #include "sft_scan.h"
+#include "sft_grow.h"
 #include "sft_procstat.h"
 
 #include <dirent.h>
@@ -25,14 +26,11 @@ void sft_proclist_free(struct sft_proclist *l)
 
 struct sft_proc *sft_proclist_push(struct sft_proclist *l)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 256;
-        struct sft_proc *v = realloc(l->v, cap * sizeof *v);
-        if (!v)
-            return NULL;
-        l->v = v;
-        l->cap = cap;
-    }
+    int failed;
+
+    l->v = sft_grow(l->v, &l->cap, l->n, sizeof *l->v, 256, &failed);
+    if (failed)
+        return NULL;
     return &l->v[l->n++];
 }
 

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #endif
 #include "sft_token.h"
+#include "sft_grow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -36,14 +37,11 @@ void sft_token_close_pidfds(struct sft_token *t)
 
 int sft_token_new_pass(struct sft_token *t)
 {
-    if (t->npasses == t->passes_cap) {
-        size_t cap = t->passes_cap ? 2 * t->passes_cap : 8;
-        size_t *v = realloc(t->pass_end, cap * sizeof *v);
-        if (!v)
-            return -1;
-        t->pass_end = v;
-        t->passes_cap = cap;
-    }
+    int failed;
+
+    t->pass_end = sft_grow(t->pass_end, &t->passes_cap, t->npasses, sizeof *t->pass_end, 8, &failed);
+    if (failed)
+        return -1;
     t->pass_end[t->npasses++] = t->npids;
     return 0;
 }
