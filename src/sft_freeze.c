@@ -26,6 +26,11 @@
  * microseconds) and double, so a slow process costs few /proc reads. */
 #define WAIT_FIRST_US 20
 #define WAIT_MAX_US 1000
+/* At normal priority (an idle machine: see sft_boost.h) the first waits
+ * yield instead: a process sent a stop there has usually stopped by the
+ * next read, and a 20 us sleep cost 40-60 us here.  At SCHED_FIFO only a
+ * sleep lets the processes waited for have the CPU. */
+#define WAIT_YIELDS 4
 
 /* With partial_ok, once the budget is spent on processes that will not
  * stop, each later group still gets this long: healthy processes stop in
@@ -44,6 +49,7 @@ struct freezer {
     struct sft_pidmap held_index; /* pid -> its latest entry in the token */
     int use_pidfd;             /* signal through pidfds where possible    */
     int no_nudge;              /* may not change policies: see nudge()   */
+    int realtime;              /* runs at SCHED_FIFO: must sleep to wait  */
     struct sft_proclist sighted; /* stopped on sight in the last scan     */
     int sight_pass_open;       /* the token's last pass holds them        */
     int sight_failed;          /* ENOMEM, or EPERM: see stop_on_sight     */
@@ -388,6 +394,7 @@ static int wait_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
 {
     size_t i;
     long delay = WAIT_FIRST_US;
+    int yields = 0;
     double until = f->expired ? sft_now() + PARTIAL_GRACE_S : f->deadline;
 
     while (waiting) {
@@ -439,6 +446,11 @@ static int wait_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
             return unnudge_all(f, procs, idx, waiting, -1);
         if (sft_now() >= until)
             return unnudge_all(f, procs, idx, waiting, time_out(f, procs, idx, waiting));
+        if (!f->realtime && yields < WAIT_YIELDS) {
+            yields++;
+            sched_yield();
+            continue;
+        }
         sft_sleep_us(delay);
         if (delay < WAIT_MAX_US)
             delay *= 2;
@@ -841,6 +853,7 @@ int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     }
 
     sft_boost_begin(&boost, SFT_BOOST_IF_CONTENDED);
+    f.realtime = (sched_getscheduler(0) & ~SCHED_RESET_ON_FORK) == SCHED_FIFO;
     rc = freeze_loop(&f, o);
     if (rc != 0) {
         /* Every pid that was sent a stop is in the token: continue them
