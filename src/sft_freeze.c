@@ -50,6 +50,8 @@ struct freezer {
     int use_pidfd;             /* signal through pidfds where possible    */
     int no_nudge;              /* may not change policies: see nudge()   */
     int realtime;              /* runs at SCHED_FIFO: must sleep to wait  */
+    size_t pidfds_left;        /* descriptors it may still keep as pidfds */
+    struct sft_statfds statfds;
     struct sft_proclist sighted; /* stopped on sight in the last scan     */
     int sight_pass_open;       /* the token's last pass holds them        */
     int sight_failed;          /* ENOMEM, or EPERM: see stop_on_sight     */
@@ -131,7 +133,7 @@ static int scan_threads(struct freezer *f, struct sft_proc *p, int *running,
         snprintf(path, sizeof path, "%s/%ld/task/%ld/stat", f->procdir,
                  (long)p->pid, tid);
         f->stats->stat_reads++;
-        if (sft_stat_read(path, &st) != 0)      /* the thread has exited */
+        if (sft_statfds_read(&f->statfds, (pid_t)tid, path, &st) != 0)   /* it has exited */
             continue;
         switch (thread_class(f, p->pid, (pid_t)tid, st.state)) {
         case T_RUNS:   *running = 1; p->state = st.state; break;
@@ -155,7 +157,7 @@ static int check_halted(struct freezer *f, struct sft_proc *p)
 
     snprintf(path, sizeof path, "%s/%ld/stat", f->procdir, (long)p->pid);
     f->stats->stat_reads++;
-    if (sft_stat_read(path, &st) != 0)
+    if (sft_statfds_read(&f->statfds, p->pid, path, &st) != 0)
         return P_GONE;
     if (st.starttime != p->starttime)       /* the pid now names another */
         return P_REPLACED;
@@ -334,9 +336,13 @@ static int send_stop(struct freezer *f, struct sft_proc *p, int add)
         /* The pidfd names this process from now on, whatever becomes of
          * its pid; it is opened before the stop is sent, and the process
          * enters the token before it too. */
-        int fd = f->use_pidfd ? sft_pidfd_open(p->pid) : -1;
-        if (fd < 0 && errno == ESRCH)
-            return GONE;
+        int fd = -1;
+        if (f->use_pidfd && f->pidfds_left) {
+            fd = sft_pidfd_open(p->pid);
+            if (fd < 0 && errno == ESRCH)
+                return GONE;
+            f->pidfds_left -= fd >= 0;
+        }
         if (sft_token_add_known(f->token, p->pid, p->starttime, fd) != 0) {
             if (fd >= 0)
                 close(fd);
@@ -718,7 +724,7 @@ static int freeze_loop(struct freezer *f, const struct sft_freeze_opts *o)
     struct sft_rescan scans;
     struct sft_proclist again;
     struct sft_proclist *found = &scans.found;
-    struct sft_scan_hook hook = { stop_on_sight, f, NULL };
+    struct sft_scan_hook hook = { stop_on_sight, f, NULL, &f->statfds };
     long rescan_delay = WAIT_FIRST_US;
     int rc = 0;
 
@@ -824,6 +830,8 @@ int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     f.guard = o->guard;
     f.abort_on = o->abort_on;
     sft_pidmap_init(&f.held_index);
+    f.pidfds_left = sft_fd_allowance(f.procdir);
+    sft_statfds_init(&f.statfds, f.pidfds_left);
     f.deadline = start + o->timeout;
     f.token = token;
     f.stats = stats;
@@ -875,6 +883,7 @@ int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     sft_pidset_free(&f.cgfrozen);
     sft_pidset_free(&f.held_elsewhere);
     sft_pidmap_free(&f.held_index);
+    sft_statfds_free(&f.statfds);
     sft_proclist_free(&f.sighted);
     sft_pidlist_free(&f.seen);
     sft_pidset_free(&f.seen_running);

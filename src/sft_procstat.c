@@ -76,22 +76,13 @@ int sft_stat_parse(const char *buf, size_t len, struct sft_stat *out)
     return 0;
 }
 
-int sft_stat_read(const char *path, struct sft_stat *out)
+int sft_stat_pread(int fd, struct sft_stat *out)
 {
     char buf[2048];
-    ssize_t n;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = pread(fd, buf, sizeof buf, 0);
 
-    if (fd < 0)
+    if (n < 0)
         return -1;
-    n = read(fd, buf, sizeof buf);
-    if (n < 0) {
-        int saved = errno;
-        close(fd);
-        errno = saved;
-        return -1;
-    }
-    close(fd);
     if (n == 0) {            /* the task was reaped between open and read */
         errno = ESRCH;
         return -1;
@@ -101,6 +92,19 @@ int sft_stat_read(const char *path, struct sft_stat *out)
         return -1;
     }
     return 0;
+}
+
+int sft_stat_read(const char *path, struct sft_stat *out)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC), rc, saved;
+
+    if (fd < 0)
+        return -1;
+    rc = sft_stat_pread(fd, out);
+    saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
 }
 
 /* The value after "\nNAME" in a status file, parsed in the given base. */

@@ -36,6 +36,9 @@ int sft_stat_parse(const char *buf, size_t len, struct sft_stat *out);
  * (ENOENT or ESRCH: the process or thread is gone; EINVAL: unparsable). */
 int sft_stat_read(const char *path, struct sft_stat *out);
 
+/* The same, from the start of a stat file open on fd. */
+int sft_stat_pread(int fd, struct sft_stat *out);
+
 /* The fields of /proc/PID[/task/TID]/status the freeze needs. */
 struct sft_status {
     pid_t tracer;                 /* TracerPid: the tracing process, in the

@@ -197,7 +197,7 @@ int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
             continue;
         }
         snprintf(path, sizeof path, "%s/%lld/stat", procdir, pid);
-        if (sft_stat_read(path, &st) != 0) {
+        if (sft_statfds_read(hook ? hook->statfds : NULL, (pid_t)pid, path, &st) != 0) {
             if (errno == EACCES || errno == EPERM) {
                 /* Listed but unreadable: hidden from us, not gone. */
                 sft_error_note(err, (pid_t)pid, NULL, 0, 0, errno);

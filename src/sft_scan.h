@@ -14,6 +14,7 @@
 #include <sys/types.h>
 #include "sft_error.h"
 #include "sft_pidset.h"
+#include "sft_statfd.h"
 
 struct sft_proc {
     pid_t pid, ppid;
@@ -90,6 +91,8 @@ struct sft_scan_hook {
     /* Processes held so that they cannot run, nor fork or die unnoticed
      * (seized with ptrace): passed over unread, counted as held. */
     const struct sft_pidset *unread;
+    /* Stat files kept open between scans (may be NULL). */
+    struct sft_statfds *statfds;
 };
 int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
                   const struct sft_pidset *held, struct sft_proclist *out,

@@ -1,0 +1,113 @@
+/* sft_statfd.c - stat files kept open, and the descriptor allowance. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "sft_statfd.h"
+#include "sft_grow.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+/* For the reads that open and close a file as they go, the caller's own
+ * opens, and the pipes and the record of the guard. */
+#define FD_RESERVE 32
+
+static size_t open_fds(const char *procdir)
+{
+    char path[256];
+    struct dirent *de;
+    size_t n = 0;
+    DIR *d;
+
+    snprintf(path, sizeof path, "%s/self/fd", procdir);
+    d = opendir(path);
+    if (!d)
+        return FD_RESERVE;   /* cannot tell: assume as many again */
+    while ((de = readdir(d)) != NULL)
+        n += de->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+size_t sft_fd_allowance(const char *procdir)
+{
+    struct rlimit rl;
+    size_t limit, used = open_fds(procdir) + FD_RESERVE;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 0;
+    limit = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (1u << 22) ? (1u << 22) : (size_t)rl.rlim_cur;
+    return limit > used ? (limit - used) / 2 : 0;
+}
+
+void sft_statfds_init(struct sft_statfds *c, size_t max)
+{
+    memset(c, 0, sizeof *c);
+    sft_pidmap_init(&c->slot);
+    c->max = max;
+}
+
+void sft_statfds_free(struct sft_statfds *c)
+{
+    size_t i;
+
+    for (i = 0; i < c->n; i++)
+        if (c->fd[i] >= 0)
+            close(c->fd[i]);
+    free(c->fd);
+    sft_pidmap_free(&c->slot);
+    sft_statfds_init(c, 0);
+}
+
+/* Keeps fd as tid's file; 0, or -1 when there is no room for it. */
+static int keep(struct sft_statfds *c, pid_t tid, int fd)
+{
+    size_t i;
+    int failed;
+
+    if (c->open >= c->max)
+        return -1;
+    if (!sft_pidmap_get(&c->slot, tid, &i)) {
+        c->fd = sft_grow(c->fd, &c->cap, c->n, sizeof *c->fd, 256, &failed);
+        if (failed || sft_pidmap_put(&c->slot, tid, c->n) != 0)
+            return -1;
+        i = c->n++;
+    }
+    c->fd[i] = fd;
+    c->open++;
+    return 0;
+}
+
+int sft_statfds_read(struct sft_statfds *c, pid_t tid, const char *path, struct sft_stat *out)
+{
+    size_t i;
+    int fd;
+
+    if (c && sft_pidmap_get(&c->slot, tid, &i) && c->fd[i] >= 0) {
+        if (sft_stat_pread(c->fd[i], out) == 0)
+            return 0;
+        /* Reaped: the number may name a newcomer now, which only a fresh
+         * open reaches. */
+        close(c->fd[i]);
+        c->fd[i] = -1;
+        c->open--;
+    }
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if (sft_stat_pread(fd, out) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    if (!c || keep(c, tid, fd) != 0)
+        close(fd);
+    return 0;
+}
