@@ -43,6 +43,9 @@ struct tracer {
     struct sft_pidset held;       /* processes seized, or given up on    */
     struct sft_pidset gave_up;    /* processes left to the signal method */
     struct sft_pidset seized;     /* every thread held by us: scans skip them */
+    struct sft_pidset lone;       /* listed with no thread but the leader,
+                                     after the leader was seized: none can
+                                     have been missed (see recheck) */
     struct sft_pidmap tid_index;  /* tid -> index in tracees              */
     struct sft_tracees *tracees;
     struct waiting *wait;
@@ -179,10 +182,13 @@ static int seize_process(struct tracer *t, const struct sft_proc *p, int leader_
     d = opendir(path);
     if (!d)
         return 0;   /* gone */
+    if (leader_too)
+        sft_pidset_add(&t->lone, p->pid);
     while ((de = readdir(d)) != NULL) {
         long tid = atol(de->d_name);
         if (tid <= 0 || tid == (long)p->pid)
             continue;
+        sft_pidset_del(&t->lone, p->pid);
         rc = seize(t, (pid_t)tid, p->pid);
         if (rc == ENOMEM) {
             closedir(d);
@@ -308,7 +314,13 @@ static int collect(struct tracer *t)
 /* The kernel as the oracle: every thread of the processes seized must be in
  * a ptrace stop, in D with its trap pending, or exiting.  A thread that is
  * not ours is seized; one of ours that runs all the same is interrupted
- * again.  Returns how many threads needed it (0: all held), or -1. */
+ * again.  Returns how many threads needed it (0: all held), or -1.
+ *
+ * A thread is missed only if a thread not seized yet created it after the
+ * listing of its process; a thread created by a seized one is reported by
+ * its clone event.  A process listed alone after its leader was seized
+ * (t->lone) had no other thread to create one: it is not read again, which
+ * saved a listing and a read per process. */
 static long recheck(struct tracer *t, const struct sft_proc *procs, size_t n)
 {
     long redone = 0;
@@ -319,7 +331,8 @@ static long recheck(struct tracer *t, const struct sft_proc *procs, size_t n)
         struct dirent *de;
         DIR *d;
 
-        if (!sft_pidset_has(&t->held, procs[i].pid) || sft_pidset_has(&t->gave_up, procs[i].pid))
+        if (!sft_pidset_has(&t->held, procs[i].pid) || sft_pidset_has(&t->gave_up, procs[i].pid)
+            || sft_pidset_has(&t->lone, procs[i].pid))
             continue;
         snprintf(path, sizeof path, "%s/%ld/task", t->procdir, (long)procs[i].pid);
         d = opendir(path);
@@ -383,7 +396,7 @@ static int freeze_rounds(struct tracer *t)
 {
     struct sft_rescan scans;
     struct sft_proclist *fp = &scans.found;
-    struct sft_scan_hook hook = { NULL, NULL, &t->seized };
+    struct sft_scan_hook hook = { NULL, NULL, &t->seized, NULL };
     long rescan_delay = WAIT_FIRST_US;
     int rc = 0;
 
@@ -493,11 +506,14 @@ int sft_ptrace_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     sft_pidmap_init(&t.tid_index);
     sft_proclist_init(&t.born);
     if (sft_pidset_init(&t.skip) != 0 || sft_pidset_init(&t.held) != 0
-        || sft_pidset_init(&t.gave_up) != 0 || sft_pidset_init(&t.seized) != 0) {
+        || sft_pidset_init(&t.gave_up) != 0 || sft_pidset_init(&t.seized) != 0
+        || sft_pidset_init(&t.lone) != 0) {
+        sft_pidset_free(&t.lone);
         sft_pidset_free(&t.skip);
         sft_pidset_free(&t.held);
         sft_pidset_free(&t.gave_up);
         sft_pidset_free(&t.seized);
+    sft_pidset_free(&t.lone);
         return nomem(&t);
     }
     sft_pidset_add(&t.skip, 1);
@@ -524,6 +540,7 @@ int sft_ptrace_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     sft_pidset_free(&t.held);
     sft_pidset_free(&t.gave_up);
     sft_pidset_free(&t.seized);
+    sft_pidset_free(&t.lone);
     return rc;
 }
 
