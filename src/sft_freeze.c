@@ -868,6 +868,7 @@ int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
          * all, not only the ones seen stopped (a process in D stops later). */
         struct sft_error ignored;
         sft_error_init(&ignored);
+        sft_statfds_free(&f.statfds);   /* the thaw may need descriptors */
         sft_thaw(token, f.procdir, NULL, &ignored);
         sft_error_free(&ignored);
         sft_token_free(token);

@@ -8,10 +8,14 @@
 #include "sft_pidset.h"
 #include "sft_procstat.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 
-/* Whether the process under pid is still the one the token stopped. */
+/* Whether the process under pid is still the one the token stopped.  When
+ * /proc cannot tell (no descriptor left: the caller may have used them all
+ * while frozen), it is taken as ours: a process left stopped for good is
+ * the greater harm than a SIGCONT to a newcomer under its pid. */
 static int still_ours(const struct sft_token *t, size_t i, const char *procdir)
 {
     char path[256];
@@ -19,7 +23,7 @@ static int still_ours(const struct sft_token *t, size_t i, const char *procdir)
 
     snprintf(path, sizeof path, "%s/%ld/stat", procdir, (long)t->pids[i]);
     if (sft_stat_read(path, &st) != 0)
-        return 0;
+        return errno != ENOENT && errno != ESRCH;
     if (t->starttimes)
         return st.starttime == t->starttimes[i];
     return st.state == 'T' || st.state == 't';

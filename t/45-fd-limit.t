@@ -39,5 +39,19 @@ for my $method (qw(signal ptrace)) {
     is(fds(), $before, "$method: no descriptor is left open");
 }
 
+# The caller may use up its descriptors while frozen: thaw cannot read
+# /proc then, and must continue the processes it has no pidfd for all the
+# same.
+{
+    my $t = Sys::FreezeThaw::freeze();
+    frozen_ok('signal: frozen again');
+    my @hold;
+    while (open my $fh, '<', '/dev/null') { push @hold, $fh }
+    ok(@hold > 0 && $!{EMFILE}, 'then every descriptor is in use (' . scalar(@hold) . ' opened)');
+    Sys::FreezeThaw::thaw($t);
+    @hold = ();
+    thawed_ok($t, 'thaw continues them all without a descriptor to read /proc with');
+}
+
 kill_tree($root);
 done_testing;
