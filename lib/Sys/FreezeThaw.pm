@@ -653,40 +653,45 @@ freeze / thaw as the calling Perl code sees them, measured as root on a
 2-core virtual machine (Linux 6.18, perl 5.36) on 2026-12-04:
 
   scenario              procs   signal          ptrace          kill(-1)       cgroup v1      original 0.01
-  flat idle               100    6.2 /   0.7     6.0 /   0.6     2.7 /  0.4     0.5 /  0.4      7.0 /   2.3
-  flat idle              1000   41.6 /   5.9    43.3 /   4.5    27.9 /  3.8     3.6 /  2.6     56.4 /  23.2
-  flat idle             10000  432   /  72     430   /  46     293   / 53      49   / 48      588   / 237
-  flat busy              1000   50.8 /  323     60.5 /  942     30   / 4674     3.7 / 4749  11562   / 10873
-  chain idle             1000  113.9 /   9.8    51.6 /   5.8    31.2 /  5.1     4.7 /  3.7    278.2 /  30.0
-  tree idle (fanout 4)   1365   64.9 /   9.2    66.1 /   6.3    41.4 /  8.3     6.6 /  6.4     87.0 /  35.1
-  8-thread idle           250   46.9 /   6.4    52.1 /   8.0    40.8 /  7.8     8.1 /  6.8     20.7 /  12.0
+  flat idle               100    5.2 /   0.6     4.8 /   0.5     2.6 /  0.4     0.6 /  0.4      6.8 /   2.2
+  flat idle              1000   35.3 /   6.4    29.5 /   4.3    33.0 /  7.2     6.1 /  3.8     53.2 /  20.8
+  flat idle             10000  392   /  67     386   /  50     282   / 54      57   / 73      540   / 226
+  flat busy              1000   38.1 / 1077     44.7 / 1161     27   / 4740     4.7 / 5071  10907   / 9232
+  chain idle             1000   48.9 /   6.7    41.4 /   7.8    32.5 /  6.3     5.0 /  4.3    348.5 /  24.8
+  tree idle (fanout 4)   1365   49.1 /   9.3    40.2 /   5.7    36.6 /  5.4     5.4 /  3.8     74.9 /  30.1
+  8-thread idle           250   39.8 /   7.7    49.0 /   8.0    40.7 /  7.5     9.1 /  7.8     21.4 /  12.7
 
-On a machine full of busy processes a freeze is now 230 times faster
-than the original's (190 times with ptrace): the freezer runs at the
-lowest real-time priority while it works when the CPUs are contended
-(see L</SAFETY>), and a process that has not stopped at the first look
-runs at that priority until it stops, for at most 2 ms (C<nudged> in
+On a machine full of busy processes a freeze is 290 times faster than
+the original's (240 times with ptrace): the freezer runs at the lowest
+real-time priority while it works when the CPUs are contended (see
+L</SAFETY>), and a process that has not stopped at the first look runs
+at that priority until it stops, for at most 2 ms (C<nudged> in
 C<last_freeze>).  Both need C<CAP_SYS_NICE>, which root has; otherwise
 nothing changes.  The thaw's C<SIGCONT>s go out in about 3 ms there; the
-second the table shows is mostly the caller, back at normal priority,
-waiting for its turn among the processes it woke.
+second the table shows is the caller, back at normal priority, waiting
+for its turn among the 1000 processes it woke (it varies from 0.3 to 1.2
+s between runs).
 
-The freeze time per process at 10000 processes is 1.04 (signal) and
-0.99 (ptrace) times that at 1000.  The dead man's switch continues 100
-frozen processes about 4.4 ms after the freezing process is killed; the
-guard costs about 2.3 ms per freeze, before the first stop.
+The freeze time per process at 10000 processes is 1.10 to 1.11 (signal)
+and 0.96 to 1.31 (ptrace) times that at 1000, in two runs.  The dead
+man's switch continues 100 frozen processes about 4.5 ms after the
+freezing process is killed; the guard costs about 2.2 ms per freeze,
+before the first stop.
 
-Where this release is not fast yet: an idle machine freezes only 1.3 to
-1.4 times faster than with the original and 10 times slower than the
-cgroup freezer, and a multi-threaded one more than twice slower than the
-original.  Each process is read from F</proc> about three times, at some
-10 microseconds a read; a thaw sends one signal per process, at some 3
-microseconds each.
+Where this release is not fast yet: an idle machine freezes only 1.5
+(signal) to 1.8 (ptrace) times faster than with the original and 5 times
+slower than the cgroup freezer, a chain 7 to 8 times faster, and a
+multi-threaded machine twice slower than the original, which does not
+wait for threads other than the first.  The signal method reads each
+process from F</proc> three times (found, confirmed, swept: 8.7
+microseconds for the first read here, 4.5 for the others, on a stat file
+kept open) and sends it a signal (4.4 microseconds); ptrace reads each
+process once.  A thaw sends one signal per process.
 
 Which method: C<ptrace> is the one parents cannot notice (see
-L</METHODS>) and is now as fast as C<signal> on flat trees, twice as fast
-on chains; C<signal> (the default) needs no ptrace permission and keeps
-every process visible to debuggers.
+L</METHODS>) and is faster on idle trees; C<signal> (the default) needs
+no ptrace permission, keeps every process visible to debuggers, and is
+faster on busy and multi-threaded machines.
 
 =head1 COMPATIBILITY
 
