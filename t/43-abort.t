@@ -39,5 +39,28 @@ for my $sig (qw(INT TERM QUIT HUP PIPE ALRM USR1 USR2)) {
     is($handled, 1, "SIG$sig: then the caller's handler ran once");
 }
 
+# The stubborn process runs at SCHED_FIFO for its first 2 ms of not
+# stopping (as root).  A signal at a random point of those, or later: the
+# abort puts its policy back (and every other one) before it returns.
+my %ppid = map { my $s = do { open my $fh, '<', "/proc/$_/stat"; local $/; <$fh> } // '';
+                  $s =~ /\) \S (\d+)/ ? ($_ => $1) : () } map { m{/proc/(\d+)/stat} ? $1 : () } glob '/proc/[0-9]*/stat';
+my %ours = map { $_ => 1 } grep { $ppid{$_} == $$ || ($ppid{ $ppid{$_} } // 0) == $$ } keys %ppid;
+cmp_ok(scalar(keys %ours), '>=', 6, 'the workload: ' . join(' ', sort keys %ours));
+sub odd_in_workload { return grep { m{^(\d+)/} && $ours{$1} } not_normal() }
+for my $round (1 .. 20) {
+    local $SIG{USR1} = sub { };
+    my $parent = $$;
+    my $helper = fork // die;
+    if (!$helper) {
+        sleep rand 0.004;
+        kill USR1 => $parent;
+        exit 0;
+    }
+    my $t = eval { Sys::FreezeThaw::freeze({ exclude => [$tracer, $helper], timeout => 5 }) };
+    waitpid $helper, 0;
+    Sys::FreezeThaw::thaw($t) if $t;
+    is_deeply([ odd_in_workload() ], [], "abort round $round: every thread has its own policy back");
+}
+
 kill_tree($tracer, $stubborn, @others);
 done_testing;

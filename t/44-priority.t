@@ -12,22 +12,6 @@ use Sys::FreezeThaw;
 # process gets its own policy back: checked here from /proc (field 41 of
 # stat is the policy; 0 is SCHED_OTHER), for every thread.
 
-# Threads whose scheduling policy is not SCHED_OTHER, but the guard's.
-sub not_normal {
-    my %skip = map { $_ => 1 } 1, @_;
-    my @odd;
-    for my $stat (glob '/proc/[0-9]*/task/[0-9]*/stat') {
-        my ($pid, $tid) = $stat =~ m{^/proc/(\d+)/task/(\d+)/};
-        next if $skip{$pid};
-        open my $fh, '<', $stat or next;
-        my $s = do { local $/; <$fh> } // next;
-        $s =~ s/\A.*\) //s;
-        my $policy = (split ' ', $s)[38] // next;
-        push @odd, "$pid/$tid policy $policy" if $policy != 0;
-    }
-    return @odd;
-}
-
 # Root of the machine, not of a user namespace (/proc/self/uid_map maps
 # uid 0 onto uid 0 there): only then may the freezer raise priorities.
 my $is_root = do {

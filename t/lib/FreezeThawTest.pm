@@ -26,6 +26,7 @@ our @ISA = ('Exporter');
 our @EXPORT = qw(
     workload spawn_workload ready_info kill_tree kill_others thread_states
     not_halted halted_in frozen_ok thawed_ok stopped_by_hand wait_until
+    not_normal
 );
 
 my $NONCE_VAR = 'FREEZETHAW_TEST_NS';
@@ -235,6 +236,22 @@ sub not_halted {
     my %skip = map { $_ => 1 } 1, $$, _guard_pid(), @_;
     return map { "$_->[0]/$_->[1] $_->[2] $_->[3]" }
            grep { !$skip{ $_->[0] } && $_->[2] !~ /\A[TtZXx]\z/ && !_exiting($_) } thread_states();
+}
+
+# Threads whose scheduling policy (field 41 of stat) is not SCHED_OTHER,
+# other than pid 1's and those of the pids in @except: "pid/tid policy N".
+sub not_normal {
+    my %skip = map { $_ => 1 } 1, @_;
+    my @odd;
+    for my $stat (glob '/proc/[0-9]*/task/[0-9]*/stat') {
+        my ($pid, $tid) = $stat =~ m{^/proc/(\d+)/task/(\d+)/};
+        next if $skip{$pid};
+        my $s = _slurp($stat) // next;
+        $s =~ s/\A.*\) //s;
+        my $policy = (split ' ', $s)[38] // next;
+        push @odd, "$pid/$tid policy $policy" if $policy != 0;
+    }
+    return @odd;
 }
 
 # Threads of the given pids that are stopped.
