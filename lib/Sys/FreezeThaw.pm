@@ -653,45 +653,53 @@ freeze / thaw as the calling Perl code sees them, measured as root on a
 2-core virtual machine (Linux 6.18, perl 5.36) on 2026-12-04:
 
   scenario              procs   signal          ptrace          kill(-1)       cgroup v1      original 0.01
-  flat idle               100    5.2 /   0.6     4.8 /   0.5     2.6 /  0.4     0.6 /  0.4      6.8 /   2.2
-  flat idle              1000   35.3 /   6.4    29.5 /   4.3    33.0 /  7.2     6.1 /  3.8     53.2 /  20.8
-  flat idle             10000  392   /  67     386   /  50     282   / 54      57   / 73      540   / 226
-  flat busy              1000   38.1 / 1077     44.7 / 1161     27   / 4740     4.7 / 5071  10907   / 9232
-  chain idle             1000   48.9 /   6.7    41.4 /   7.8    32.5 /  6.3     5.0 /  4.3    348.5 /  24.8
-  tree idle (fanout 4)   1365   49.1 /   9.3    40.2 /   5.7    36.6 /  5.4     5.4 /  3.8     74.9 /  30.1
-  8-thread idle           250   39.8 /   7.7    49.0 /   8.0    40.7 /  7.5     9.1 /  7.8     21.4 /  12.7
+  flat idle               100    9.8 /   0.9     9.2 /   0.9     4.5 /  0.8     1.0 /  0.7      8.8 /   2.9
+  flat idle              1000   38.0 /   5.9    38.7 /   6.6    29.6 /  4.2     3.9 /  2.7     55.0 /  22.2
+  flat idle             10000  350   /  72     316   /  45     314   / 52      62   / 70      588   / 257
+  flat busy              1000   41.2 /  62.5    30.4 /  69.9    28   / 4327     4.8 / 5121  11358   / 9798
+  chain idle             1000   44.9 /   8.3    32.1 /   4.6    29.6 /  4.3     4.4 /  3.2    489   /  25.2
+  tree idle (fanout 4)   1365   50.3 /   7.3    41.3 /   6.6    38.3 /  5.1     5.7 /  3.4     79.0 /  30.3
+  8-thread idle           250   39.8 /   5.7    49.0 /   7.8    42.0 /  7.5     7.8 /  6.4     22.0 /  13.0
 
-On a machine full of busy processes a freeze is 290 times faster than
-the original's (240 times with ptrace): the freezer runs at the lowest
-real-time priority while it works when the CPUs are contended (see
-L</SAFETY>), and a process that has not stopped at the first look runs
-at that priority until it stops, for at most 2 ms (C<nudged> in
-C<last_freeze>).  Both need C<CAP_SYS_NICE>, which root has; otherwise
-nothing changes.  The thaw's C<SIGCONT>s go out in about 3 ms there; the
-second the table shows is the caller, back at normal priority, waiting
-for its turn among the 1000 processes it woke (it varies from 0.3 to 1.2
-s between runs).
+The check of each freeze runs in a child process while the caller waits,
+so that the caller's window is as short as the original's, which is
+timed with nothing in it.  Between runs, the medians move by up to a
+third (ptrace, flat idle 1000: 28 to 39 ms in four runs of the day).
 
-The freeze time per process at 10000 processes is 1.10 to 1.11 (signal)
-and 0.96 to 1.31 (ptrace) times that at 1000, in two runs.  The dead
-man's switch continues 100 frozen processes about 4.5 ms after the
-freezing process is killed; the guard costs about 2.2 ms per freeze,
-before the first stop.
+On a machine full of busy processes a freeze is 276 times faster than
+the original's (373 times with ptrace), and the thaw returns to the
+caller within 70 ms: the freezer runs at the lowest real-time priority
+while it works when the CPUs are contended (see L</SAFETY>), and a
+process that has not stopped at the first look runs at that priority
+until it stops, for at most 2 ms (C<nudged> in C<last_freeze>).  Both
+need C<CAP_SYS_NICE>, which root has; otherwise nothing changes.  The
+thaw's C<SIGCONT>s go out in about 3 ms; the rest is the caller, back at
+normal priority, waiting for a CPU among the 1000 processes it woke.  A
+caller that itself ran for some 25 ms of CPU time inside the window (the
+check above, done in the caller, did) waits 0.8 to 1 s instead: the
+scheduler makes it pay for the CPU it had to itself.
 
-Where this release is not fast yet: an idle machine freezes only 1.5
-(signal) to 1.8 (ptrace) times faster than with the original and 5 times
-slower than the cgroup freezer, a chain 7 to 8 times faster, and a
-multi-threaded machine twice slower than the original, which does not
+The freeze time per process at 10000 processes is 0.92 (signal) and
+0.82 (ptrace) times that at 1000.  The dead man's switch continues 100
+frozen processes about 4.9 ms after the freezing process is killed; the
+guard costs about 1.8 ms per freeze, before the first stop.
+
+Where this release is not fast yet: an idle machine freezes only 1.4 to
+1.9 times faster than with the original and 7 to 10 times slower than
+the cgroup freezer, a chain 11 (signal) to 15 (ptrace) times faster, and
+a multi-threaded machine twice slower than the original, which does not
 wait for threads other than the first.  The signal method reads each
 process from F</proc> three times (found, confirmed, swept: 8.7
 microseconds for the first read here, 4.5 for the others, on a stat file
 kept open) and sends it a signal (4.4 microseconds); ptrace reads each
-process once.  A thaw sends one signal per process.
+process once.  A thaw sends one signal per process: 1000 of them cost
+more than the whole thaw of the cgroup freezer, and a single
+C<kill(-1, SIGCONT)> takes 4 to 7 ms here.
 
 Which method: C<ptrace> is the one parents cannot notice (see
-L</METHODS>) and is faster on idle trees; C<signal> (the default) needs
-no ptrace permission, keeps every process visible to debuggers, and is
-faster on busy and multi-threaded machines.
+L</METHODS>) and is faster on idle trees and chains; C<signal> (the
+default) needs no ptrace permission, keeps every process visible to
+debuggers, and is faster on multi-threaded machines.
 
 =head1 COMPATIBILITY
 
