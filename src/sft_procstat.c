@@ -147,7 +147,12 @@ int sft_status_read(const char *path, struct sft_status *out)
     return 0;
 }
 
+int sft_state_is_dead(char state)
+{
+    return state == 'Z' || state == 'X' || state == 'x';
+}
+
 int sft_state_is_halted(char state)
 {
-    return state == 'T' || state == 't' || state == 'Z' || state == 'X' || state == 'x';
+    return state == 'T' || state == 't' || sft_state_is_dead(state);
 }

@@ -55,4 +55,8 @@ int sft_status_read(const char *path, struct sft_status *out);
  * is continued or is gone: stopped (T), traced stop (t), zombie, dead. */
 int sft_state_is_halted(char state);
 
+/* Whether state is a zombie's or a dead task's (Z, X, x): one that will
+ * never run again, unlike a stopped one (T, t), which may be continued. */
+int sft_state_is_dead(char state);
+
 #endif

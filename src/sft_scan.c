@@ -220,7 +220,7 @@ int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
         }
         /* An exiting process cannot run user code again (unless it is a
          * leader whose other threads live on). */
-        if ((sft_state_is_halted(st.state) || (st.flags & SFT_PF_EXITING)) && st.num_threads <= 1) {
+        if ((sft_state_is_dead(st.state) || (st.flags & SFT_PF_EXITING)) && st.num_threads <= 1) {
             counts->zombies++;
             p = zombies ? sft_proclist_push(zombies) : NULL;
             if (p)

@@ -68,4 +68,29 @@ SKIP: {
     kill_tree($holder, $tracee);
 }
 
+# A tracee in a ptrace stop whose debugger is excluded (or is the caller)
+# is not frozen: the debugger may resume it at any moment.  The freeze must
+# wait for it, and fail or report it; it once passed it over as a zombie.
+{
+    my $tracee = spawn_workload('busy');
+    my $holder = spawn_workload('hold', $tracee);
+    my $idle = spawn_workload('idle');
+    is_deeply([ status_of($tracee) ], [ 't', $holder ], 'a debugger holds its tracee');
+    for my $method (qw(signal ptrace)) {
+        local $Sys::FreezeThaw::TIMEOUT = 0.2;
+        my $t = eval { Sys::FreezeThaw::freeze({ method => $method, exclude => [$holder] }) };
+        my $err = $@;
+        Sys::FreezeThaw::thaw($t) if $t;
+        ok(!$t, "$method: the freeze fails while an excluded debugger holds a tracee");
+        like($err, qr/^unable to stop some processes: $tracee \($tracee "workload": /, "$method: and names the tracee");
+        $t = Sys::FreezeThaw::freeze({ method => $method, exclude => [$holder], partial_ok => 1 });
+        my $r = Sys::FreezeThaw::last_freeze();
+        is_deeply([ map { $_->{pid} } @{ $r->{not_stopped} } ], [$tracee], "$method: PARTIAL_OK lists it as not stopped");
+        is($r->{skipped}{zombies}, 0, "$method: and no zombie was counted");
+        Sys::FreezeThaw::thaw($t);
+        ok(wait_until(sub { !halted_in($idle) }), "$method: thawed");
+    }
+    kill_tree($holder, $tracee, $idle);
+}
+
 done_testing;

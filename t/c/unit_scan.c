@@ -55,6 +55,15 @@ int main(void)
     fake(17, "excluded", "S", 10, 0x400000, 1);
     fake(18, "exiting", "R", 10, 0x400004, 1);
     fake(19, "leader exiting", "R", 10, 0x400004, 3);
+    fake(20, "held by 17", "t", 10, 0x400000, 1);
+    {
+        /* its tracer is excluded: it may be resumed at any moment */
+        FILE *f;
+        snprintf(path, sizeof path, "%s/20/status", root);
+        f = fopen(path, "w");
+        fprintf(f, "Name:\theld by 17\nState:\tt (tracing stop)\nTracerPid:\t17\nShdPnd:\t0000000000000000\n");
+        fclose(f);
+    }
     snprintf(path, sizeof path, "%s/self", root);
     mkdir(path, 0755);
     snprintf(path, sizeof path, "%s/99", root);   /* vanished: no stat file */
@@ -79,7 +88,8 @@ int main(void)
         sft_pidset_free(&held);
     }
     ok(rc == 0, "scan of a fake /proc succeeds");
-    ok(l.n == 5, "five processes may run (got %zu)", l.n);
+    ok(l.n == 6, "six processes may run (got %zu)", l.n);
+    ok(find(&l, 20) != NULL, "a tracee whose tracer is excluded is taken, not passed over as a zombie");
     ok(!find(&l, 18), "an exiting process is passed over");
     ok(find(&l, 19) != NULL, "an exiting leader whose threads live on is taken");
     ok(find(&l, 10) && find(&l, 11) && find(&l, 16), "sleeping, running and D processes are taken");
@@ -90,7 +100,7 @@ int main(void)
     ok(!find(&l, 1) && !find(&l, 17), "skip set honoured");
     ok(find(&l, 16) && strcmp(find(&l, 16)->comm, "a) R 1 (b") == 0 && find(&l, 16)->ppid == 10,
        "hostile name parsed");
-    ok(c.seen == 13 && c.skipped == 2 && c.kthreads == 1 && c.held == 1 && c.stopped == 1
+    ok(c.seen == 14 && c.skipped == 2 && c.kthreads == 1 && c.held == 1 && c.stopped == 1
        && c.zombies == 2 && c.vanished == 1,
        "counts: seen %zu skipped %zu kthreads %zu held %zu stopped %zu zombies %zu vanished %zu",
        c.seen, c.skipped, c.kthreads, c.held, c.stopped, c.zombies, c.vanished);
