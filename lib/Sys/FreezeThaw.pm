@@ -686,7 +686,9 @@ guard costs about 1.8 ms per freeze, before the first stop.
 
 Where this release is not fast yet: an idle machine freezes only 1.4 to
 1.9 times faster than with the original and 7 to 10 times slower than
-the cgroup freezer, a chain 11 (signal) to 15 (ptrace) times faster, and
+the cgroup freezer, a chain 6 to 11 (signal) and 10 to 15 (ptrace)
+times faster (the original's own time for it was 268 ms in one run and
+489 in another), and
 a multi-threaded machine twice slower than the original, which does not
 wait for threads other than the first.  The signal method reads each
 process from F</proc> three times (found, confirmed, swept: 8.7
