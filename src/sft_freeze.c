@@ -51,7 +51,7 @@ struct freezer {
     int no_nudge;              /* may not change policies: see nudge()   */
     int realtime;              /* runs at SCHED_FIFO: must sleep to wait  */
     size_t pidfds_left;        /* descriptors it may still keep as pidfds */
-    struct sft_statfds statfds;
+    struct sft_statfds statfds; /* stat files kept open between reads   */
     struct sft_proclist sighted; /* stopped on sight in the last scan     */
     int sight_pass_open;       /* the token's last pass holds them        */
     int sight_failed;          /* ENOMEM, or EPERM: see stop_on_sight     */

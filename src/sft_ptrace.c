@@ -513,7 +513,6 @@ int sft_ptrace_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
         sft_pidset_free(&t.held);
         sft_pidset_free(&t.gave_up);
         sft_pidset_free(&t.seized);
-    sft_pidset_free(&t.lone);
         return nomem(&t);
     }
     sft_pidset_add(&t.skip, 1);
