@@ -42,9 +42,7 @@ for my $sig (qw(INT TERM QUIT HUP PIPE ALRM USR1 USR2)) {
 # The stubborn process runs at SCHED_FIFO for its first 2 ms of not
 # stopping (as root).  A signal at a random point of those, or later: the
 # abort puts its policy back (and every other one) before it returns.
-my %ppid = map { my $s = do { open my $fh, '<', "/proc/$_/stat"; local $/; <$fh> } // '';
-                  $s =~ /\) \S (\d+)/ ? ($_ => $1) : () } map { m{/proc/(\d+)/stat} ? $1 : () } glob '/proc/[0-9]*/stat';
-my %ours = map { $_ => 1 } grep { $ppid{$_} == $$ || ($ppid{ $ppid{$_} } // 0) == $$ } keys %ppid;
+my %ours = map { $_ => 1 } grep { $_ != $$ } descendants($$);
 cmp_ok(scalar(keys %ours), '>=', 6, 'the workload: ' . join(' ', sort keys %ours));
 sub odd_in_workload { return grep { m{^(\d+)/} && $ours{$1} } not_normal() }
 for my $round (1 .. 20) {

@@ -24,7 +24,7 @@ use Test::More ();
 
 our @ISA = ('Exporter');
 our @EXPORT = qw(
-    workload spawn_workload ready_info kill_tree kill_others thread_states
+    workload spawn_workload ready_info kill_tree kill_others descendants thread_states
     not_halted halted_in frozen_ok thawed_ok stopped_by_hand wait_until
     not_normal
 );
@@ -170,22 +170,28 @@ sub spawn_workload {
 # that are our children.
 sub kill_tree {
     my @roots = @_;
+    kill KILL => descendants(@roots);
+    waitpid $_, 0 for @roots;
+}
+
+# The given pids and every process below them, as /proc shows them now.
+sub descendants {
+    my @roots = @_;
     my %ppid;
     for my $stat (glob '/proc/[0-9]*/stat') {
         my $s = _slurp($stat) // next;
         $ppid{$1} = $2 if $s =~ /\A(\d+) .*\) \S (\d+)/s;
     }
-    my %victim = map { $_ => 1 } @roots;
+    my %below = map { $_ => 1 } @roots;
     my $grew = 1;
     while ($grew) {
         $grew = 0;
         for my $p (keys %ppid) {
-            next if $victim{$p} || !$victim{ $ppid{$p} };
-            $victim{$p} = $grew = 1;
+            next if $below{$p} || !$below{ $ppid{$p} };
+            $below{$p} = $grew = 1;
         }
     }
-    kill KILL => keys %victim;
-    waitpid $_, 0 for @roots;
+    return keys %below;
 }
 
 # Kills every process of the namespace but pid 1 and this one (and reaps
