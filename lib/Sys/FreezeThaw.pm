@@ -537,11 +537,15 @@ L</FUNCTIONS>).
 Each process is named by a pidfd (Linux 5.3 and later) from just before
 its stop: a C<SIGCONT> through it to a process that has exited fails,
 and never reaches a newcomer that took the same pid.  Where a pidfd
-cannot be had (an older kernel, or no file descriptors left: one is
-used per frozen process until thaw), the process's start time is
-compared before the C<SIGCONT> instead.  Start times count clock ticks
-(usually 10 ms): a newcomer started within the same tick as the process
-it replaces cannot be told apart that way.
+cannot be had (an older kernel), or would take too many descriptors (a
+freeze keeps at most half of those C<RLIMIT_NOFILE> leaves free when it
+starts, until thaw), the process's start time is compared before the
+C<SIGCONT> instead.  Start times count clock ticks (usually 10 ms): a
+newcomer started within the same tick as the process it replaces cannot
+be told apart that way.  If F</proc> cannot be read at thaw (the caller
+has used every descriptor meanwhile), the process is continued all the
+same: a C<SIGCONT> to a newcomer is the lesser harm than a process left
+stopped for good.
 
 =item A token thawed by another process
 
