@@ -837,6 +837,7 @@ int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     sft_pidmap_init(&f.held_index);
     f.pidfds_left = sft_fd_allowance(f.procdir);
     sft_statfds_init(&f.statfds, f.pidfds_left);
+    sft_statfds_open_dir(&f.statfds, f.procdir);
     f.deadline = start + o->timeout;
     f.token = token;
     f.stats = stats;

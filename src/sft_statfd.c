@@ -50,7 +50,25 @@ void sft_statfds_init(struct sft_statfds *c, size_t max)
 {
     memset(c, 0, sizeof *c);
     sft_pidmap_init(&c->slot);
+    c->dirfd = -1;
     c->max = max;
+}
+
+void sft_statfds_open_dir(struct sft_statfds *c, const char *procdir)
+{
+    if (c->dirfd >= 0)
+        close(c->dirfd);
+    c->dirfd = open(procdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    c->dir = procdir;
+    c->dirlen = strlen(procdir);
+}
+
+int sft_statfds_open(const struct sft_statfds *c, const char *path)
+{
+    if (c && c->dirfd >= 0 && strncmp(path, c->dir, c->dirlen) == 0 && path[c->dirlen] == '/'
+        && path[c->dirlen + 1])
+        return openat(c->dirfd, path + c->dirlen + 1, O_RDONLY | O_CLOEXEC);
+    return open(path, O_RDONLY | O_CLOEXEC);
 }
 
 void sft_statfds_free(struct sft_statfds *c)
@@ -60,6 +78,8 @@ void sft_statfds_free(struct sft_statfds *c)
     for (i = 0; i < c->n; i++)
         if (c->fd[i] >= 0)
             close(c->fd[i]);
+    if (c->dirfd >= 0)
+        close(c->dirfd);
     free(c->fd);
     sft_pidmap_free(&c->slot);
     sft_statfds_init(c, 0);
@@ -98,7 +118,7 @@ int sft_statfds_read(struct sft_statfds *c, pid_t tid, const char *path, struct 
         c->fd[i] = -1;
         c->open--;
     }
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    fd = sft_statfds_open(c, path);
     if (fd < 0)
         return -1;
     if (sft_stat_pread(fd, out) != 0) {

@@ -29,6 +29,9 @@ size_t sft_fd_allowance(const char *procdir);
 
 struct sft_statfds {
     struct sft_pidmap slot;   /* task id -> its index in fd            */
+    int dirfd;                /* dir, open for this freeze, or -1      */
+    const char *dir;          /* procdir (the caller's string)         */
+    size_t dirlen;
     int *fd;                  /* -1: closed (its task was reaped)      */
     size_t n, cap;
     size_t open, max;         /* kept open now, and at most            */
@@ -36,6 +39,16 @@ struct sft_statfds {
 
 void sft_statfds_init(struct sft_statfds *c, size_t max);
 void sft_statfds_free(struct sft_statfds *c);   /* closes every one */
+
+/* Opens procdir for c, so that paths under it are opened relative to it:
+ * openat(dir, "PID/stat") cost 7.9 us against 9.0 for the whole path here
+ * (the walk from / to /proc is skipped).  Without it, or when it cannot be
+ * opened, reads open the whole path.  Per freeze, never cached across
+ * calls: the caller may close or reuse any descriptor between them. */
+void sft_statfds_open_dir(struct sft_statfds *c, const char *procdir);
+
+/* open(path) for reading, relative to c's procdir when path lies under it. */
+int sft_statfds_open(const struct sft_statfds *c, const char *path);
 
 /* sft_stat_read(path) for task id tid (a pid, or a thread's id with the
  * path of its task directory), through c's open file when c has one, and

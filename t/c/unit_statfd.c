@@ -53,6 +53,26 @@ int main(void)
 
     sft_statfds_free(&c);
     ok(c.open == 0 && c.n == 0, "free closes them all");
+
+    /* Opens relative to /proc's descriptor: the same answers, and a path
+     * not under it, or a prefix that only looks like it, opened whole. */
+    sft_statfds_init(&c, 0);
+    sft_statfds_open_dir(&c, "/proc");
+    ok(c.dirfd >= 0, "/proc opened as a directory");
+    ok(read_of(&c, b, &st) == 0 && st.pid == b && c.open == 0, "a read relative to it, not kept at max 0");
+    ok(read_of(&c, a, &st) != 0, "a reaped process: still gone");
+    {
+        int fd = sft_statfds_open(&c, "/dev/null");
+        ok(fd >= 0, "a path elsewhere opens whole");
+        if (fd >= 0)
+            close(fd);
+        fd = sft_statfds_open(&c, "/procfoo/1/stat");
+        ok(fd < 0, "a path that only starts like it is not taken as under it");
+        if (fd >= 0)
+            close(fd);
+    }
+    sft_statfds_free(&c);
+    ok(c.dirfd == -1, "free closes the directory");
     {
         size_t allow = sft_fd_allowance("/proc");
         ok(allow > 0, "some descriptors may be kept (%zu)", allow);
