@@ -10,6 +10,7 @@
 #include "sft_pidset.h"
 #include "sft_procstat.h"
 #include "sft_scan.h"
+#include "sft_statfd.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,14 +45,15 @@ struct tracer {
     struct sft_pidset held;       /* processes seized, or given up on    */
     struct sft_pidset gave_up;    /* processes left to the signal method */
     struct sft_pidset seized;     /* every thread held by us: scans skip them */
-    struct sft_pidset lone;       /* listed with no thread but the leader,
-                                     after the leader was seized: none can
-                                     have been missed (see recheck) */
+    struct sft_pidset lone;       /* seized with no thread but the leader:
+                                     recheck counts their threads instead
+                                     of listing them */
     struct sft_pidmap tid_index;  /* tid -> index in tracees              */
     struct sft_tracees *tracees;
     struct waiting *wait;
     size_t nwait, wait_cap;
     struct sft_proclist born;     /* children caught by fork events      */
+    struct sft_statfds procfiles; /* keeps no file: opens under /proc's fd */
     struct sft_token *token;
     struct sft_proclist *unseized;
     struct sft_freeze_stats *stats;
@@ -161,9 +164,30 @@ static int give_up(struct tracer *t, const struct sft_proc *p)
     return 0;
 }
 
+/* How many threads the process has, from the link count of its task
+ * directory (2 + the threads: proc_task_getattr), one fstatat where a
+ * listing of the directory cost 6-7 us here; 0 if it cannot be told. */
+static long thread_count(struct tracer *t, pid_t pid)
+{
+    char path[256];
+    struct stat sb;
+    int rc;
+
+    if (t->procfiles.dirfd >= 0) {
+        snprintf(path, sizeof path, "%ld/task", (long)pid);
+        rc = fstatat(t->procfiles.dirfd, path, &sb, 0);
+    } else {
+        snprintf(path, sizeof path, "%s/%ld/task", t->procdir, (long)pid);
+        rc = stat(path, &sb);
+    }
+    return rc == 0 && sb.st_nlink >= 3 ? (long)sb.st_nlink - 2 : 0;
+}
+
 /* Seizes every thread of a process not seized yet: the leader first (if it
  * cannot be seized, neither can the rest: the process is left to signals),
- * then every task listed. */
+ * then every task listed.  A process the scan read with one thread has
+ * only its leader seized here (t->lone): recheck counts its threads once
+ * the leader has trapped, for one may have been created since the scan. */
 static int seize_process(struct tracer *t, const struct sft_proc *p, int leader_too)
 {
     char path[256];
@@ -177,6 +201,10 @@ static int seize_process(struct tracer *t, const struct sft_proc *p, int leader_
             return -1;
         if (rc != 0 && rc != ESRCH)
             return give_up(t, p);
+        if (p->nthreads == 1) {
+            sft_pidset_add(&t->lone, p->pid);
+            return 0;
+        }
     }
     snprintf(path, sizeof path, "%s/%ld/task", t->procdir, (long)p->pid);
     d = opendir(path);
@@ -317,10 +345,14 @@ static int collect(struct tracer *t)
  * again.  Returns how many threads needed it (0: all held), or -1.
  *
  * A thread is missed only if a thread not seized yet created it after the
- * listing of its process; a thread created by a seized one is reported by
- * its clone event.  A process listed alone after its leader was seized
- * (t->lone) had no other thread to create one: it is not read again, which
- * saved a listing and a read per process. */
+ * listing of its process, or its creator was inside clone() when it was
+ * seized (the kernel decides whether to report a clone before making the
+ * thread); a thread created by a seized one is reported by its clone
+ * event.  A process seized as single-threaded (t->lone) whose leader has
+ * trapped, so is in no clone() any more, and that has one thread still
+ * has no other to create one: it is counted, not listed and read, which
+ * saved a listing and a read per process.  One with more is listed, and
+ * is no longer lone. */
 static long recheck(struct tracer *t, const struct sft_proc *procs, size_t n)
 {
     long redone = 0;
@@ -331,9 +363,13 @@ static long recheck(struct tracer *t, const struct sft_proc *procs, size_t n)
         struct dirent *de;
         DIR *d;
 
-        if (!sft_pidset_has(&t->held, procs[i].pid) || sft_pidset_has(&t->gave_up, procs[i].pid)
-            || sft_pidset_has(&t->lone, procs[i].pid))
+        if (!sft_pidset_has(&t->held, procs[i].pid) || sft_pidset_has(&t->gave_up, procs[i].pid))
             continue;
+        if (sft_pidset_has(&t->lone, procs[i].pid)) {
+            if (thread_count(t, procs[i].pid) == 1)
+                continue;
+            sft_pidset_del(&t->lone, procs[i].pid);
+        }
         snprintf(path, sizeof path, "%s/%ld/task", t->procdir, (long)procs[i].pid);
         d = opendir(path);
         if (!d)
@@ -396,7 +432,7 @@ static int freeze_rounds(struct tracer *t)
 {
     struct sft_rescan scans;
     struct sft_proclist *fp = &scans.found;
-    struct sft_scan_hook hook = { NULL, NULL, &t->seized, NULL };
+    struct sft_scan_hook hook = { NULL, NULL, &t->seized, &t->procfiles };
     long rescan_delay = WAIT_FIRST_US;
     int rc = 0;
 
@@ -505,6 +541,7 @@ int sft_ptrace_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     t.err = err;
     sft_pidmap_init(&t.tid_index);
     sft_proclist_init(&t.born);
+    sft_statfds_init(&t.procfiles, 0);
     if (sft_pidset_init(&t.skip) != 0 || sft_pidset_init(&t.held) != 0
         || sft_pidset_init(&t.gave_up) != 0 || sft_pidset_init(&t.seized) != 0
         || sft_pidset_init(&t.lone) != 0) {
@@ -519,6 +556,7 @@ int sft_ptrace_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     sft_pidset_add(&t.skip, getpid());
     for (i = 0; i < o->nexclude; i++)
         sft_pidset_add(&t.skip, o->exclude[i]);
+    sft_statfds_open_dir(&t.procfiles, t.procdir);
 
     sft_boost_begin(&boost, SFT_BOOST_IF_CONTENDED);
     rc = sft_proc_is_ours(t.procdir, err) != 0 || sft_proc_shows_all(t.procdir, err) != 0
@@ -533,6 +571,7 @@ int sft_ptrace_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     stats->threads = tracees->n;
     stats->seconds = sft_now() - start;
     free(t.wait);
+    sft_statfds_free(&t.procfiles);
     sft_proclist_free(&t.born);
     sft_pidmap_free(&t.tid_index);
     sft_pidset_free(&t.skip);

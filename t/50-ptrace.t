@@ -123,6 +123,25 @@ for my $mode (qw(forkloop forkchain threadloop)) {
     kill_others();
 }
 
+# A process the scan reads with one thread may start another before it is
+# seized: its thread count is taken again once its leader has trapped.  The
+# bursting processes come first in /proc, so a whole scan of the idle ones
+# lies between their read and their seizure.
+{
+    my @burst = map { spawn_workload('threadburst') } 1 .. 20;
+    my @idle = spawn_workload({ ready => 600 }, 'tree', 1, 599, 'idle');
+    for my $cycle (1 .. 15) {
+        my $t = eval { Sys::FreezeThaw::freeze({ method => 'ptrace', timeout => 5 }) };
+        ok($t, "threadburst cycle $cycle: freeze succeeds") or diag($@);
+        next unless $t;
+        my @running = not_halted();
+        is_deeply(\@running, [], "threadburst cycle $cycle: no thread started since the scan runs")
+            or diag("running: @running");
+        Sys::FreezeThaw::thaw($t);
+    }
+    kill_others();
+}
+
 # A vfork parent (D until its child is released) is counted as frozen.
 {
     my $parent = spawn_workload('vfork');

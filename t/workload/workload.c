@@ -17,6 +17,8 @@
  *                                        a zombie (Z) while the others run
  *   workload threadloop                  creates short-lived threads without end
  *   workload forkloop                    forks children that exit at once, without end
+ *   workload threadburst                 every 10 to 40 ms, starts a thread that
+ *                                        spins for 50 ms, and joins it
  *   workload forkchain                   forks its successor and exits, every
  *                                        generation (reports only the first)
  *   workload hold PID                    traces PID and holds it in a ptrace stop,
@@ -40,6 +42,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <time.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -310,6 +313,35 @@ static int run_threadloop(void)
     return 0;
 }
 
+static void *spin_50ms(void *arg)
+{
+    struct timespec t0, t;
+
+    (void)arg;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 50000000L);
+    return NULL;
+}
+
+/* Read single-threaded by a scan, then a second thread before the freeze
+ * reaches it: a freezer that trusts the scan's count misses a running
+ * thread. */
+static int run_threadburst(void)
+{
+    pthread_t t;
+
+    srand((unsigned)getpid());
+    ready();
+    for (;;) {
+        usleep(10000 + (useconds_t)(rand() % 30000));
+        if (pthread_create(&t, NULL, spin_50ms, NULL) == 0)
+            pthread_join(t, NULL);
+    }
+    return 0;
+}
+
 static int run_forkloop(void)
 {
     ready();
@@ -413,6 +445,8 @@ int main(int argc, char **argv)
         return run_threadloop();
     if (!strcmp(mode, "forkloop"))
         return run_forkloop();
+    if (!strcmp(mode, "threadburst"))
+        return run_threadburst();
     if (!strcmp(mode, "forkchain"))
         return run_forkchain();
     if (!strcmp(mode, "hold") && argc == 3)
