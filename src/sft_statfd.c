@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #endif
 #include "sft_statfd.h"
+#include "sft_fds.h"
 #include "sft_grow.h"
 
 #include <dirent.h>
@@ -73,11 +74,8 @@ int sft_statfds_open(const struct sft_statfds *c, const char *path)
 
 void sft_statfds_free(struct sft_statfds *c)
 {
-    size_t i;
-
-    for (i = 0; i < c->n; i++)
-        if (c->fd[i] >= 0)
-            close(c->fd[i]);
+    if (c->fd)
+        sft_close_fds(c->fd, c->n);
     if (c->dirfd >= 0)
         close(c->dirfd);
     free(c->fd);

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #endif
 #include "sft_token.h"
+#include "sft_fds.h"
 #include "sft_grow.h"
 
 #include <stdlib.h>
@@ -26,13 +27,8 @@ void sft_token_free(struct sft_token *t)
 
 void sft_token_close_pidfds(struct sft_token *t)
 {
-    size_t i;
-
-    for (i = 0; t->pidfds && i < t->npids; i++)
-        if (t->pidfds[i] >= 0) {
-            close(t->pidfds[i]);
-            t->pidfds[i] = -1;
-        }
+    if (t->pidfds)
+        sft_close_fds(t->pidfds, t->npids);
 }
 
 int sft_token_new_pass(struct sft_token *t)
