@@ -654,60 +654,65 @@ trees (an unordered C<kill(-1)>, the cgroup v1 freezer, and any other
 Sys::FreezeThaw given with C<BENCH_ARGS="--original DIR">), checking
 every freeze against F</proc>.  Medians of 5 runs, in milliseconds,
 freeze / thaw as the calling Perl code sees them, measured as root on a
-2-core virtual machine (Linux 6.18, perl 5.36) on 2026-12-04:
+2-core virtual machine (Linux 6.18, perl 5.36) on 2026-12-05:
 
   scenario              procs   signal          ptrace          kill(-1)       cgroup v1      original 0.01
-  flat idle               100    9.8 /   0.9     9.2 /   0.9     4.5 /  0.8     1.0 /  0.7      8.8 /   2.9
-  flat idle              1000   38.0 /   5.9    38.7 /   6.6    29.6 /  4.2     3.9 /  2.7     55.0 /  22.2
-  flat idle             10000  350   /  72     316   /  45     314   / 52      62   / 70      588   / 257
-  flat busy              1000   41.2 /  62.5    30.4 /  69.9    28   / 4327     4.8 / 5121  11358   / 9798
-  chain idle             1000   44.9 /   8.3    32.1 /   4.6    29.6 /  4.3     4.4 /  3.2    489   /  25.2
-  tree idle (fanout 4)   1365   50.3 /   7.3    41.3 /   6.6    38.3 /  5.1     5.7 /  3.4     79.0 /  30.3
-  8-thread idle           250   39.8 /   5.7    49.0 /   7.8    42.0 /  7.5     7.8 /  6.4     22.0 /  13.0
+  flat idle               100    5.0 /   0.6     4.5 /   0.5     2.7 /  0.4     0.6 /  0.4      6.3 /   2.0
+  flat idle              1000   38.2 /   5.0    25.1 /   5.1    33.3 /  3.9     4.3 /  3.1     58.6 /  23.6
+  flat idle             10000  362   /  71     239   /  47     301   / 57      44   / 47      545   / 234
+  flat busy              1000   33.4 /  31.4    23.1 / 589      25   / 4495     3.6 / 5693  10500   / 9272
+  chain idle             1000   44.9 /   7.3    26.7 /   4.7    28.7 /  4.5     4.2 /  3.3    414   /  29.8
+  tree idle (fanout 4)   1365   62.7 /   9.2    36.4 /   7.4    41.9 /  8.3     6.9 /  5.2     77.6 /  31.0
+  8-thread idle           250   39.3 /   5.1    33.2 /   8.2    41.0 /  7.8     8.8 /  5.6     19.9 /  11.8
 
 The check of each freeze runs in a child process while the caller waits,
 so that the caller's window is as short as the original's, which is
 timed with nothing in it.  Between runs, the medians move by up to a
-third (ptrace, flat idle 1000: 28 to 39 ms in four runs of the day).
+third.
 
-On a machine full of busy processes a freeze is 276 times faster than
-the original's (373 times with ptrace), and the thaw returns to the
-caller within 70 ms: the freezer runs at the lowest real-time priority
-while it works when the CPUs are contended (see L</SAFETY>), and a
-process that has not stopped at the first look runs at that priority
-until it stops, for at most 2 ms (C<nudged> in C<last_freeze>).  Both
-need C<CAP_SYS_NICE>, which root has; otherwise nothing changes.  The
-thaw's C<SIGCONT>s go out in about 3 ms; the rest is the caller, back at
-normal priority, waiting for a CPU among the 1000 processes it woke.  A
-caller that itself ran for some 25 ms of CPU time inside the window (the
-check above, done in the caller, did) waits 0.8 to 1 s instead: the
-scheduler makes it pay for the CPU it had to itself.
+On a machine full of busy processes a freeze is 314 times faster than
+the original's (455 times with ptrace): the freezer runs at the lowest
+real-time priority while it works when the CPUs are contended (see
+L</SAFETY>), and a process that has not stopped at the first look runs
+at that priority until it stops, for at most 2 ms (C<nudged> in
+C<last_freeze>).  Both need C<CAP_SYS_NICE>, which root has; otherwise
+nothing changes.  The thaw itself takes about 3 ms; what the caller sees
+beyond that is the wait, back at normal priority, for a CPU among the
+1000 processes it woke, which the kernel's scheduler decides: 14 to 32
+ms after a signal thaw here, 66 to 590 ms after a ptrace thaw (whose
+caller slept while the guard did the work).  A caller that itself ran
+for some 25 ms of CPU time inside the window (the check above, done in
+the caller, did) waits 0.8 to 1 s after a signal thaw instead.
 
-The freeze time per process at 10000 processes is 0.92 to 1.11
-(signal) and 0.82 to 1.49 (ptrace) times that at 1000, over six runs of
-the day; alone, ptrace froze 10000 idle processes in 255 ms, 25.5
-microseconds a process against 28 at 1000.  The dead man's switch continues 100
-frozen processes about 4.9 ms after the freezing process is killed; the
-guard costs about 1.8 ms per freeze, before the first stop.
+The freeze time per process at 10000 processes is 0.95 times that at
+1000 with either method in the run above (0.74 to 1.11 with signals over
+ten runs in two days; ptrace froze 10000 idle processes in 222 to 257 ms
+in ten freezes, 22 to 26 microseconds a process, against 22 to 29 at
+1000).
+The dead man's switch continues 100 frozen processes about 4.2 ms after
+the freezing process is killed; the guard costs about 2 ms per freeze,
+before the first stop.
 
-Where this release is not fast yet: an idle machine freezes only 1.4 to
-1.9 times faster than with the original and 7 to 10 times slower than
-the cgroup freezer, a chain 6 to 11 (signal) and 10 to 15 (ptrace)
-times faster (the original's own time for it was 268 ms in one run and
-489 in another), and
-a multi-threaded machine twice slower than the original, which does not
-wait for threads other than the first.  The signal method reads each
-process from F</proc> three times (found, confirmed, swept: 8.7
-microseconds for the first read here, 4.5 for the others, on a stat file
-kept open) and sends it a signal (4.4 microseconds); ptrace reads each
-process once.  A thaw sends one signal per process: 1000 of them cost
-more than the whole thaw of the cgroup freezer, and a single
-C<kill(-1, SIGCONT)> takes 4 to 7 ms here.
+Where this release is not fast yet: an idle machine freezes only 1.5
+(signal) and 2.3 (ptrace) times faster than with the original and 6 to 9
+times slower than the cgroup freezer, a chain 9 (signal) and 15 (ptrace)
+times faster, and a multi-threaded machine 1.7 to 2 times slower than
+the original, which does not wait for threads other than the first.
+Most of it is F</proc>.  The signal method reads each process three
+times (found, confirmed stopped, swept at the end): 7.9 microseconds for
+the first read here, 4.5 for each other on a stat file kept open; with
+its pidfd (2), its signal (4, most of it waking the process) and the
+closing of both, about 24 microseconds a process.  ptrace reads each
+process once and counts its threads with one C<fstatat> (2.6); seizing
+and interrupting it cost 5.  A thaw sends one signal or detach per
+process, 3.5 to 4 microseconds each, where the cgroup freezer's whole
+thaw of 1000 processes takes 2.6 to 3.3 ms.
 
 Which method: C<ptrace> is the one parents cannot notice (see
-L</METHODS>) and is faster on idle trees and chains; C<signal> (the
+L</METHODS>) and freezes faster in every scenario above; C<signal> (the
 default) needs no ptrace permission, keeps every process visible to
-debuggers, and is faster on multi-threaded machines.
+debuggers, and gives the caller back sooner after thawing a busy
+machine.
 
 =head1 COMPATIBILITY
 
