@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -184,16 +183,11 @@ static long thread_count(struct tracer *t, pid_t pid)
 {
     char path[256];
     struct stat sb;
-    int rc;
 
-    if (t->procfiles.dirfd >= 0) {
-        snprintf(path, sizeof path, "%ld/task", (long)pid);
-        rc = fstatat(t->procfiles.dirfd, path, &sb, 0);
-    } else {
-        snprintf(path, sizeof path, "%s/%ld/task", t->procdir, (long)pid);
-        rc = stat(path, &sb);
-    }
-    return rc == 0 && sb.st_nlink >= 3 ? (long)sb.st_nlink - 2 : 0;
+    snprintf(path, sizeof path, "%s/%ld/task", t->procdir, (long)pid);
+    if (sft_statfds_stat(&t->procfiles, path, &sb) != 0 || sb.st_nlink < 3)
+        return 0;
+    return (long)sb.st_nlink - 2;
 }
 
 /* Seizes every thread of a process not seized yet: the leader first (if it

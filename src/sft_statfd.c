@@ -64,12 +64,27 @@ void sft_statfds_open_dir(struct sft_statfds *c, const char *procdir)
     c->dirlen = strlen(procdir);
 }
 
-int sft_statfds_open(const struct sft_statfds *c, const char *path)
+/* path relative to c's procdir, or NULL when it does not lie under it. */
+static const char *under_dir(const struct sft_statfds *c, const char *path)
 {
     if (c && c->dirfd >= 0 && strncmp(path, c->dir, c->dirlen) == 0 && path[c->dirlen] == '/'
         && path[c->dirlen + 1])
-        return openat(c->dirfd, path + c->dirlen + 1, O_RDONLY | O_CLOEXEC);
-    return open(path, O_RDONLY | O_CLOEXEC);
+        return path + c->dirlen + 1;
+    return NULL;
+}
+
+int sft_statfds_open(const struct sft_statfds *c, const char *path)
+{
+    const char *rel = under_dir(c, path);
+
+    return rel ? openat(c->dirfd, rel, O_RDONLY | O_CLOEXEC) : open(path, O_RDONLY | O_CLOEXEC);
+}
+
+int sft_statfds_stat(const struct sft_statfds *c, const char *path, struct stat *sb)
+{
+    const char *rel = under_dir(c, path);
+
+    return rel ? fstatat(c->dirfd, rel, sb, 0) : stat(path, sb);
 }
 
 void sft_statfds_free(struct sft_statfds *c)

@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <sys/stat.h>
 #include "sft_pidset.h"
 #include "sft_procstat.h"
 
@@ -49,6 +50,9 @@ void sft_statfds_open_dir(struct sft_statfds *c, const char *procdir);
 
 /* open(path) for reading, relative to c's procdir when path lies under it. */
 int sft_statfds_open(const struct sft_statfds *c, const char *path);
+
+/* stat(path) the same way. */
+int sft_statfds_stat(const struct sft_statfds *c, const char *path, struct stat *sb);
 
 /* sft_stat_read(path) for task id tid (a pid, or a thread's id with the
  * path of its task directory), through c's open file when c has one, and

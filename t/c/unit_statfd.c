@@ -71,6 +71,14 @@ int main(void)
         if (fd >= 0)
             close(fd);
     }
+    {
+        struct stat sb;
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%ld/task", (long)b);
+        ok(sft_statfds_stat(&c, path, &sb) == 0 && sb.st_nlink == 3,
+           "stat relative to it: a single-threaded process's task directory has 3 links");
+        ok(sft_statfds_stat(&c, "/dev/null", &sb) == 0, "stat of a path elsewhere");
+    }
     sft_statfds_free(&c);
     ok(c.dirfd == -1, "free closes the directory");
     {
