@@ -52,21 +52,9 @@ sub start_tree {
 # --- the oracle ----------------------------------------------------------------
 
 sub all_halted {
-    my %skip = map { $_ => 1 } 1, $$, @_;
-    for my $stat (glob '/proc/[0-9]*/task/[0-9]*/stat') {
-        my ($pid) = $stat =~ m{^/proc/(\d+)/};
-        next if $skip{$pid};
-        open my $fh, '<', $stat or next;
-        my $s = do { local $/; <$fh> } // next;
-        # PF_EXITING (field 9): past the point of no return in exit()
-        my ($state, $flags) = $s =~ /\) (\S) (?:\S+ ){5}(\d+) [^)]*\z/s or next;
-        next if $flags & 0x4;
-        if ($state =~ /[RSDI]/) {
-            warn "# running after a freeze: $stat: $s" if $ENV{BENCH_VERBOSE};
-            return 0;
-        }
-    }
-    return 1;
+    my $running = first_running(@_);
+    warn "# running after a freeze: $running\n" if $running && $ENV{BENCH_VERBOSE};
+    return !$running;
 }
 
 # all_halted, run by a child while the caller sleeps in waitpid: reading

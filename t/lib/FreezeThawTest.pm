@@ -25,7 +25,7 @@ use Test::More ();
 our @ISA = ('Exporter');
 our @EXPORT = qw(
     workload spawn_workload ready_info kill_tree kill_others descendants thread_states
-    not_halted halted_in frozen_ok thawed_ok stopped_by_hand wait_until
+    not_halted first_running halted_in frozen_ok thawed_ok stopped_by_hand wait_until
     not_normal
 );
 
@@ -216,14 +216,16 @@ sub _slurp {
 
 # Every thread on the (namespace's) machine: [pid, tid, state, comm, flags].
 sub thread_states {
-    my @t;
-    for my $stat (glob '/proc/[0-9]*/task/[0-9]*/stat') {
-        my ($pid, $tid) = $stat =~ m{^/proc/(\d+)/task/(\d+)/};
-        my $s = _slurp($stat) // next;
-        my ($comm, $state, $flags) = $s =~ /\A\d+ \((.*)\) (\S) (?:\S+ ){5}(\d+) /s or next;
-        push @t, [ $pid, $tid, $state, $comm, $flags ];
-    }
-    return @t;
+    return map { _thread_state($_) // () } glob '/proc/[0-9]*/task/[0-9]*/stat';
+}
+
+# [pid, tid, state, comm, flags] of one /proc/PID/task/TID/stat, or undef.
+sub _thread_state {
+    my ($stat) = @_;
+    my ($pid, $tid) = $stat =~ m{^/proc/(\d+)/task/(\d+)/} or return undef;
+    my $s = _slurp($stat) // return undef;
+    my ($comm, $state, $flags) = $s =~ /\A\d+ \((.*)\) (\S) (?:\S+ ){5}(\d+) /s or return undef;
+    return [ $pid, $tid, $state, $comm, $flags ];
 }
 
 # PF_EXITING: a thread past the point of no return in exit() runs no more
@@ -240,9 +242,22 @@ sub _guard_pid {
 # freeze's guard's and those of the pids in @except: "pid/tid state comm".
 sub not_halted {
     my %skip = map { $_ => 1 } 1, $$, _guard_pid(), @_;
-    return map { "$_->[0]/$_->[1] $_->[2] $_->[3]" }
-           grep { !$skip{ $_->[0] } && $_->[2] !~ /\A[TtZXx]\z/ && !_exiting($_) } thread_states();
+    return map { _describe($_) } grep { !$skip{ $_->[0] } && _runs($_) } thread_states();
 }
+
+# The first thread not_halted would list, or nothing: it stops reading
+# /proc there, for a caller that polls until everything has halted.
+sub first_running {
+    my %skip = map { $_ => 1 } 1, $$, _guard_pid(), @_;
+    for my $stat (glob '/proc/[0-9]*/task/[0-9]*/stat') {
+        my $t = _thread_state($stat) or next;
+        return _describe($t) if !$skip{ $t->[0] } && _runs($t);
+    }
+    return;
+}
+
+sub _runs { return $_[0][2] !~ /\A[TtZXx]\z/ && !_exiting($_[0]) }
+sub _describe { return "$_[0][0]/$_[0][1] $_[0][2] $_[0][3]" }
 
 # Threads whose scheduling policy (field 41 of stat) is not SCHED_OTHER,
 # other than pid 1's and those of the pids in @except: "pid/tid policy N".
