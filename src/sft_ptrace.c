@@ -248,7 +248,7 @@ static char thread_state(struct tracer *t, pid_t tid)
 
     snprintf(path, sizeof path, "%s/%ld/stat", t->procdir, (long)tid);
     t->stats->stat_reads++;
-    return sft_stat_read(path, &st) == 0 ? st.state : 0;
+    return sft_statfds_read(&t->procfiles, tid, path, &st) == 0 ? st.state : 0;
 }
 
 /* A fork or vfork event: the child is seized by the kernel and will report
@@ -272,7 +272,7 @@ static int fork_event(struct tracer *t, pid_t parent_tid, int is_process)
         memset(p, 0, sizeof *p);
         p->pid = child;
         snprintf(path, sizeof path, "%s/%ld/stat", t->procdir, (long)child);
-        if (sft_stat_read(path, &st) == 0) {
+        if (sft_statfds_read(&t->procfiles, child, path, &st) == 0) {
             p->ppid = st.ppid;
             p->starttime = st.starttime;
             memcpy(p->comm, st.comm, sizeof p->comm);
