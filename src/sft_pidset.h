@@ -19,8 +19,8 @@ static inline int sft_pid_valid(long long pid)
     return pid >= SFT_PID_MIN && pid <= SFT_PID_MAX;
 }
 
-/* A bitmap over 0..SFT_PID_MAX: 512 KiB of calloc()ed memory, of which
- * only the pages that hold members are ever touched. */
+/* A bitmap over 0..SFT_PID_MAX: 512 KiB of its own anonymous mapping, of
+ * which only the pages that hold members are ever touched. */
 struct sft_pidset {
     uint64_t *bits;
 };
