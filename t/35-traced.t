@@ -19,6 +19,12 @@ sub status_of {
     my $s = do { local $/; <$fh> };
     return ($s =~ /^State:\s+(\S)/m, $s =~ /^TracerPid:\s+(\d+)/m);
 }
+sub name_of {
+    my ($pid) = @_;
+    open my $fh, '<', "/proc/$pid/comm" or return '';
+    chomp(my $name = <$fh> // '');
+    return $name;
+}
 sub children_of {
     my ($parent) = @_;
     return map { $_->[0] } grep {
@@ -35,8 +41,13 @@ SKIP: {
         exec $strace, '-f', '-o', "$dir/strace.log", workload(), 'busy';
         exit 111;
     }
-    ok(wait_until(sub { children_of($tracer) }), 'strace started its tracee');
-    my ($tracee) = children_of($tracer);
+    # strace forks short-lived children of its own first, to probe what
+    # ptrace can do: the tracee is the child it traces that runs workload.
+    my $tracee_of = sub {
+        return grep { (status_of($_))[1] == $tracer && name_of($_) eq 'workload' } children_of($tracer);
+    };
+    ok(wait_until(sub { $tracee_of->() }), 'strace started its tracee');
+    my ($tracee) = $tracee_of->();
     my (undef, $tp) = status_of($tracee);
     is($tp, $tracer, 'the tracee is traced by strace');
     for my $cycle (1 .. $CYCLES) {
