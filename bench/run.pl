@@ -7,9 +7,10 @@
 # cgroup v1 freezer where the machine has one, and any other
 # Sys::FreezeThaw given by path (--original DIR, the directory holding
 # Sys/FreezeThaw.pm).  Every freeze is checked against /proc.  Prints
-# medians and the ratios that are the result, then each of issue 6's
-# targets this run measured, met or not (the signal method's peak memory
-# among them).  Run through `make bench`; BENCH_VERBOSE=1 prints each
+# medians and the ratios that are the result, the kernel's floor on each
+# flat idle tree (bench/floor.c: each operation alone), then each of issue
+# 6's targets this run measured, met or not and what it would be at the
+# floor (the signal method's peak memory among them).  Run through `make bench`; BENCH_VERBOSE=1 prints each
 # thread the check finds running.
 use strict;
 use warnings;
@@ -168,6 +169,36 @@ CODE
     };
 }
 
+# --- the kernel's floor ----------------------------------------------------------
+
+# bench/floor.c times each operation a freeze or a thaw cannot do without,
+# alone, over the processes of a flat idle tree: microseconds per process.
+sub floor_costs {
+    my @pids = @_;
+    my $bin = built('bench/floor.c', 't/bin/floor');
+    my $out = `$bin $opt{reps} @pids`;
+    my %us = $out =~ /^(\w+) ([\d.]+)$/mg;
+    return $? == 0 && keys %us == 10 ? \%us : undef;
+}
+
+# The least time, in seconds for N processes, each method could take from
+# those costs: a signal freeze looks at each process (its state, and its
+# parent for the order), opens a pidfd to signal it safely, stops it and
+# looks again to confirm; its thaw sends SIGCONT through the pidfd and
+# closes it.  A ptrace freeze seizes, interrupts and collects each, and
+# reads it once for its parent (the token's order); its thaw detaches.
+sub floors {
+    my ($us, $n) = @_;
+    my $s = sub { my $sum = 0; $sum += $us->{$_} for @_; return $sum * $n / 1e6 };
+    return {
+        signal_freeze => $s->(qw(stat_open_read pidfd_open sigstop stat_pread)),
+        ptrace_freeze => $s->(qw(ptrace_stop stat_open_read)),
+        ptrace_bare   => $s->(qw(ptrace_stop)),
+        signal_thaw   => $s->(qw(sigcont_pidfd pidfd_close)),
+        ptrace_thaw   => $s->(qw(ptrace_detach)),
+    };
+}
+
 # --- the run -------------------------------------------------------------------
 
 my @contenders = (
@@ -184,6 +215,8 @@ my @names = map { $_->[0] } @contenders;
 printf "%-24s %6s | %s\n", 'scenario', 'procs', join ' | ', map { sprintf '%-19s', "$_ freeze/thaw" } @names;
 
 my %results;
+my %floor;   # size -> floors(), for the flat idle trees
+my %floor_us;
 my $incomplete = 0;   # freezes of ours that returned with a thread running
 for my $sc (scenarios()) {
     my ($name, $size, $args, $count) = @$sc;
@@ -207,6 +240,10 @@ for my $sc (scenarios()) {
                                defined $mt ? sprintf('%.2f', 1000 * $mt) : '-', $bad ? '!' : ' ';
     }
     printf "%-24s %6d | %s\n", $name, $count, join ' | ', @cells;
+    if ($name eq 'flat idle' and my $us = floor_costs(descendants(@roots))) {
+        $floor_us{$size} = $us;
+        $floor{$size} = floors($us, $count);
+    }
     kill_others();
     # 10000 processes take a second to exit: the next scenario must not
     # freeze (and be timed against) what is still dying.
@@ -233,15 +270,36 @@ for my $name (sort keys %results) {
     }
 }
 
+# The floor: each operation alone, and the least each method could take.
+for my $size (sort { $a <=> $b } keys %floor) {
+    my ($us, $fl) = ($floor_us{$size}, $floor{$size});
+    my $ours = sub { my ($meth, $k) = @_; my $v = $results{'flat idle'}{$size}{$meth}; return $v && defined $v->[$k] ? sprintf('%.2f', 1000 * $v->[$k]) : '-' };
+    printf "\n# the kernel's floor, flat idle %d (bench/floor.c: each operation alone, %s, us per process;\n"
+         . "# measured after the others on the same tree: noise between the two can put ours under it)\n", $size,
+        $us->{fifo} ? 'at SCHED_FIFO 1 as ours' : 'at normal priority: no SCHED_FIFO here';
+    printf "#   open+read of /proc/PID/stat %.2f, pread of a kept one %.2f, SIGSTOP %.2f, SIGCONT %.2f,\n"
+         . "#   pidfd_open %.2f, SIGCONT through it %.2f, its close %.2f, ptrace seize+interrupt+wait %.2f, detach %.2f\n",
+        @$us{qw(stat_open_read stat_pread sigstop sigcont pidfd_open sigcont_pidfd pidfd_close ptrace_stop ptrace_detach)};
+    printf "#   least a signal freeze can take (a look, a pidfd, the stop, a look to confirm): %.2f ms (ours %s)\n",
+        1000 * $fl->{signal_freeze}, $ours->('signal', 0);
+    printf "#   least a ptrace freeze can take: %.2f ms with one look each for the order, %.2f with none (ours %s)\n",
+        1000 * $fl->{ptrace_freeze}, 1000 * $fl->{ptrace_bare}, $ours->('ptrace', 0);
+    printf "#   least a thaw can take: %.2f ms with signals and pidfds (ours %s), %.2f with ptrace (ours %s)\n",
+        1000 * $fl->{signal_thaw}, $ours->('signal', 1), 1000 * $fl->{ptrace_thaw}, $ours->('ptrace', 1);
+}
+
 # Issue 6's targets, where this run measured what they need: each with the
-# value measured and whether it is met.
+# value measured, whether it is met, and for the idle ones the value the
+# floor alone would give (a target the floor misses cannot be met here).
 {
     my $r = \%results;
     my @lines;
     my $target = sub {
-        my ($what, $value, $fmt, $ok) = @_;
-        push @lines, sprintf "#   %-66s %-7s %s", $what, sprintf($fmt, $value), $ok ? 'met' : 'NOT MET';
+        my ($what, $value, $fmt, $ok, $at_floor) = @_;
+        push @lines, sprintf "#   %-66s %-7s %-7s%s", $what, sprintf($fmt, $value), $ok ? 'met' : 'NOT MET',
+            defined $at_floor ? sprintf(" (at the floor: $fmt)", $at_floor) : '';
     };
+    my $fl = $floor{1000};
     my $get = sub { my ($name, $size, $who, $k) = @_; $r->{$name}{$size}{$who} ? $r->{$name}{$size}{$who}[$k] : undef };
     my %m = (idle => ['flat idle', 1000], chain => ['chain idle', 1000], busy => ['flat busy', 1000]);
     for my $k (0, 1) {
@@ -251,15 +309,18 @@ for my $name (sort keys %results) {
             next if !$k && $meth eq 'ptrace';
             my $ours = $get->(@{ $m{idle} }, $meth, $k) or next;
             my $need = $k ? 10 : 6;
+            my $least = $fl && $fl->{"${meth}_$word"};
             $target->("idle 1000, $word with $meth: times faster than the original (>= $need)",
-                      $orig / $ours, '%.1fx', $orig / $ours >= $need) if $orig;
+                      $orig / $ours, '%.1fx', $orig / $ours >= $need, $least && $orig / $least) if $orig;
         }
     }
     if (my $cg = $get->(@{ $m{idle} }, 'cgroup v1', 0) and my $pt = $get->(@{ $m{idle} }, 'ptrace', 0)) {
-        $target->('idle 1000, ptrace freeze: times the cgroup freezer (<= 3)', $pt / $cg, '%.1fx', $pt / $cg <= 3);
+        $target->('idle 1000, ptrace freeze: times the cgroup freezer (<= 3)', $pt / $cg, '%.1fx', $pt / $cg <= 3,
+                  $fl && $fl->{ptrace_freeze} / $cg);
     }
     if (my $orig = $get->(@{ $m{chain} }, 'original', 0) and my $s = $get->(@{ $m{chain} }, 'signal', 0)) {
-        $target->('chain 1000, signal freeze: times faster than the original (>= 20)', $orig / $s, '%.1fx', $orig / $s >= 20);
+        $target->('chain 1000, signal freeze: times faster than the original (>= 20)', $orig / $s, '%.1fx', $orig / $s >= 20,
+                  $fl && $orig / $fl->{signal_freeze});
     }
     if (my $orig = $get->(@{ $m{busy} }, 'original', 0) and my $s = $get->(@{ $m{busy} }, 'signal', 0)) {
         $target->('busy 1000, signal freeze: times faster than the original (>= 20)', $orig / $s, '%.0fx', $orig / $s >= 20);

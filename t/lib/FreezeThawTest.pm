@@ -24,7 +24,7 @@ use Test::More ();
 
 our @ISA = ('Exporter');
 our @EXPORT = qw(
-    workload spawn_workload ready_info kill_tree kill_others descendants thread_states
+    workload built spawn_workload ready_info kill_tree kill_others descendants thread_states
     not_halted first_running halted_in frozen_ok thawed_ok stopped_by_hand wait_until
     not_normal
 );
@@ -113,11 +113,13 @@ sub _enter_namespace {
 
 # --- workloads -----------------------------------------------------------
 
-# Path of the workload program, compiled on first use (once per test run:
-# parallel test files share it under a lock).
-sub workload {
-    my $bin = 't/bin/workload';
-    my $src = 't/workload/workload.c';
+# Path of the workload program, compiled on first use.
+sub workload { return built('t/workload/workload.c', 't/bin/workload') }
+
+# Path of BIN, compiled from the C file SRC when older than it (once per
+# test run: parallel test files share it under a lock).
+sub built {
+    my ($src, $bin) = @_;
     mkdir 't/bin';
     open my $lock, '>', 't/bin/.lock' or die "t/bin/.lock: $!";
     flock $lock, LOCK_EX or die "flock: $!";
