@@ -10,8 +10,8 @@
 # medians and the ratios that are the result, the kernel's floor on each
 # flat idle tree (bench/floor.c: each operation alone), then each of issue
 # 6's targets this run measured, met or not and what it would be at the
-# floor (the signal method's peak memory among them).  Run through `make bench`; BENCH_VERBOSE=1 prints each
-# thread the check finds running.
+# floor (the signal method's peak memory among them).  Run through `make
+# bench`; BENCH_VERBOSE=1 prints each thread the check finds running.
 use strict;
 use warnings;
 use lib 't/lib';
@@ -273,7 +273,11 @@ for my $name (sort keys %results) {
 # The floor: each operation alone, and the least each method could take.
 for my $size (sort { $a <=> $b } keys %floor) {
     my ($us, $fl) = ($floor_us{$size}, $floor{$size});
-    my $ours = sub { my ($meth, $k) = @_; my $v = $results{'flat idle'}{$size}{$meth}; return $v && defined $v->[$k] ? sprintf('%.2f', 1000 * $v->[$k]) : '-' };
+    my $ours = sub {
+        my ($meth, $k) = @_;
+        my $v = $results{'flat idle'}{$size}{$meth};
+        return $v && defined $v->[$k] ? sprintf('%.2f', 1000 * $v->[$k]) : '-';
+    };
     printf "\n# the kernel's floor, flat idle %d (bench/floor.c: each operation alone, %s, us per process;\n"
          . "# measured after the others on the same tree: noise between the two can put ours under it)\n", $size,
         $us->{fifo} ? 'at SCHED_FIFO 1 as ours' : 'at normal priority: no SCHED_FIFO here';
