@@ -22,8 +22,8 @@
  * The benchmark turns these into the least time a freeze of that tree could
  * take with each method, beside the targets.  It signals only the pids it
  * is given, and leaves every one running: after each stop it continues or
- * detaches them all (its own death detaches what it traces; a process left
- * stopped by a crash dies with the benchmark's namespace).
+ * detaches them all, and on an error it continues them all before it exits
+ * (its exit detaches what it traces).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -55,9 +55,18 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The processes measured: continued by die(), whatever phase failed. */
+static const pid_t *measured;
+static int nmeasured;
+
 static void die(const char *what, long pid)
 {
-    fprintf(stderr, "floor: %s %ld: %s\n", what, pid, strerror(errno));
+    if (errno)
+        fprintf(stderr, "floor: %s %ld: %s\n", what, pid, strerror(errno));
+    else
+        fprintf(stderr, "floor: %s %ld\n", what, pid);
+    for (int i = 0; i < nmeasured; i++)
+        kill(measured[i], SIGCONT);   /* what it traces, its exit detaches */
     exit(1);
 }
 
@@ -87,8 +96,8 @@ static void settle(int procfd, const pid_t *pids, int n, int stopped)
         char s;
         while (((s = state_of(procfd, pids[i])) == 'T' || s == 't') != stopped) {
             if (now() > give_up) {
-                errno = ETIMEDOUT;
-                die(stopped ? "waiting for a stop of" : "waiting for a continue of", pids[i]);
+                errno = 0;
+                die(stopped ? "no stop within 10 s for" : "no continue within 10 s for", pids[i]);
             }
             usleep(100);
         }
@@ -211,6 +220,8 @@ int main(int argc, char **argv)
         }
         pids[i] = (pid_t)p;
     }
+    measured = pids;
+    nmeasured = n;
     int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (procfd < 0)
         die("open /proc", 0);
