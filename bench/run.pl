@@ -215,8 +215,7 @@ my @names = map { $_->[0] } @contenders;
 printf "%-24s %6s | %s\n", 'scenario', 'procs', join ' | ', map { sprintf '%-19s', "$_ freeze/thaw" } @names;
 
 my %results;
-my %floor;   # size -> floors(), for the flat idle trees
-my %floor_us;
+my %floor_us;   # size -> floor_costs(), for the flat idle trees
 my $incomplete = 0;   # freezes of ours that returned with a thread running
 for my $sc (scenarios()) {
     my ($name, $size, $args, $count) = @$sc;
@@ -242,7 +241,6 @@ for my $sc (scenarios()) {
     printf "%-24s %6d | %s\n", $name, $count, join ' | ', @cells;
     if ($name eq 'flat idle' and my $us = floor_costs(descendants(@roots))) {
         $floor_us{$size} = $us;
-        $floor{$size} = floors($us, $count);
     }
     kill_others();
     # 10000 processes take a second to exit: the next scenario must not
@@ -270,13 +268,20 @@ for my $name (sort keys %results) {
     }
 }
 
+# A median of this run: scenario, size, contender, 0 (freeze), 1 (thaw) or
+# 2 (memory); undef when not measured.
+sub result {
+    my ($name, $size, $who, $k) = @_;
+    my $v = $results{$name}{$size}{$who};
+    return $v ? $v->[$k] : undef;
+}
+
 # The floor: each operation alone, and the least each method could take.
-for my $size (sort { $a <=> $b } keys %floor) {
-    my ($us, $fl) = ($floor_us{$size}, $floor{$size});
+for my $size (sort { $a <=> $b } keys %floor_us) {
+    my ($us, $fl) = ($floor_us{$size}, floors($floor_us{$size}, $size));
     my $ours = sub {
-        my ($meth, $k) = @_;
-        my $v = $results{'flat idle'}{$size}{$meth};
-        return $v && defined $v->[$k] ? sprintf('%.2f', 1000 * $v->[$k]) : '-';
+        my $v = result('flat idle', $size, @_);
+        return defined $v ? sprintf('%.2f', 1000 * $v) : '-';
     };
     printf "\n# the kernel's floor, flat idle %d (bench/floor.c: each operation alone, %s, us per process;\n"
          . "# measured after the others on the same tree: noise between the two can put ours under it)\n", $size,
@@ -296,15 +301,14 @@ for my $size (sort { $a <=> $b } keys %floor) {
 # value measured, whether it is met, and for the idle ones the value the
 # floor alone would give (a target the floor misses cannot be met here).
 {
-    my $r = \%results;
     my @lines;
     my $target = sub {
         my ($what, $value, $fmt, $ok, $at_floor) = @_;
         push @lines, sprintf "#   %-66s %-7s %-7s%s", $what, sprintf($fmt, $value), $ok ? 'met' : 'NOT MET',
             defined $at_floor ? sprintf(" (at the floor: $fmt)", $at_floor) : '';
     };
-    my $fl = $floor{1000};
-    my $get = sub { my ($name, $size, $who, $k) = @_; $r->{$name}{$size}{$who} ? $r->{$name}{$size}{$who}[$k] : undef };
+    my $fl = $floor_us{1000} && floors($floor_us{1000}, 1000);
+    my $get = \&result;
     my %m = (idle => ['flat idle', 1000], chain => ['chain idle', 1000], busy => ['flat busy', 1000]);
     for my $k (0, 1) {
         my $word = $k ? 'thaw' : 'freeze';

@@ -280,8 +280,7 @@ sub not_normal {
 # Threads of the given pids that are stopped.
 sub halted_in {
     my %want = map { $_ => 1 } @_;
-    return map { "$_->[0]/$_->[1] $_->[2] $_->[3]" }
-           grep { $want{ $_->[0] } && $_->[2] =~ /\A[Tt]\z/ } thread_states();
+    return map { _describe($_) } grep { $want{ $_->[0] } && $_->[2] =~ /\A[Tt]\z/ } thread_states();
 }
 
 # Test: after a freeze, every thread but pid 1's, the caller's and @except's
