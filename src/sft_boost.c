@@ -52,7 +52,7 @@ void sft_boost_begin(struct sft_boost *b, int flags)
     if (b->policy < 0 || sched_getparam(0, &b->saved) != 0)
         return;
     /* A caller that chose a policy of its own keeps it. */
-    ours = b->policy == SCHED_OTHER
+    ours = (b->policy & ~SCHED_RESET_ON_FORK) == SCHED_OTHER
            || ((b->policy & ~SCHED_RESET_ON_FORK) == SCHED_FIFO && b->saved.sched_priority == 1);
     if (!ours)
         return;
