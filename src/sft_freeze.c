@@ -626,7 +626,7 @@ int sft_rescan_next(struct sft_rescan *r, const char *procdir, const struct sft_
     if (rc != 0)
         return rc;
     stats->scans++;
-    stats->stat_reads += counts.seen - counts.skipped - counts.unread;
+    stats->stat_reads += counts.seen - counts.skipped - counts.unread - counts.others;
     stats->last_scan = counts;
     *deaths = sft_scan_saw_deaths(&counts, &r->zombies, &r->dead_before, &r->zombies_before);
     swap = r->zombies_before;      /* this read's zombies are the next one's "before" */
@@ -729,7 +729,7 @@ static int freeze_loop(struct freezer *f, const struct sft_freeze_opts *o)
     struct sft_rescan scans;
     struct sft_proclist again;
     struct sft_proclist *found = &scans.found;
-    struct sft_scan_hook hook = { stop_on_sight, f, NULL, &f->statfds };
+    struct sft_scan_hook hook = { .take = stop_on_sight, .ctx = f, .statfds = &f->statfds };
     long rescan_delay = WAIT_FIRST_US;
     int rc = 0;
 

@@ -191,6 +191,10 @@ int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
             counts->skipped++;
             continue;
         }
+        if (hook && hook->parts > 1 && (unsigned long long)pid % hook->parts != hook->part) {
+            counts->others++;
+            continue;
+        }
         if (hook && hook->unread && sft_pidset_has(hook->unread, (pid_t)pid)) {
             counts->held++;
             counts->unread++;

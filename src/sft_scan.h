@@ -45,6 +45,7 @@ struct sft_scan_counts {
     size_t zombies;   /* zombies and dead processes                */
     size_t vanished;  /* gone between readdir and reading its stat */
     size_t unread;    /* of held: passed over unread (hook->unread) */
+    size_t others;    /* left unread to another part (hook->parts)  */
 };
 
 void sft_proclist_init(struct sft_proclist *l);
@@ -93,6 +94,9 @@ struct sft_scan_hook {
     const struct sft_pidset *unread;
     /* Stat files kept open between scans (may be NULL). */
     struct sft_statfds *statfds;
+    /* With parts above 1, only the pids p with p % parts == part are read;
+     * the rest are another reader's (the ptrace method's tracer threads). */
+    unsigned parts, part;
 };
 int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
                   const struct sft_pidset *held, struct sft_proclist *out,

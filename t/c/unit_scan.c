@@ -105,6 +105,27 @@ int main(void)
        "counts: seen %zu skipped %zu kthreads %zu held %zu stopped %zu zombies %zu vanished %zu",
        c.seen, c.skipped, c.kthreads, c.held, c.stopped, c.zombies, c.vanished);
 
+    {
+        /* Parts: each reader takes the pids of its part, and only those. */
+        struct sft_scan_hook hook = { .parts = 2 };
+        struct sft_scan_counts c2;
+        size_t total = 0;
+        unsigned part;
+        for (part = 0; part < 2; part++) {
+            size_t i, wrong = 0;
+            hook.part = part;
+            rc = sft_scan_with(root, &skip, NULL, &l, NULL, &c2, &hook, &e);
+            for (i = 0; i < l.n; i++)
+                wrong += (unsigned)l.v[i].pid % 2 != part;
+            total += l.n;
+            ok(rc == 0 && wrong == 0, "part %u of 2: only its own pids (%zu others)", part, wrong);
+            /* the skip set first: 1 and 17 are skipped, not the other part's */
+            ok(c2.seen == 14 && c2.others == (part ? 7 : 5),
+               "part %u of 2: every entry seen, the other part's left unread (%zu)", part, c2.others);
+        }
+        ok(total == 6, "the two parts take what one whole scan does (%zu)", total);
+    }
+
     snprintf(path, sizeof path, "%s/nonexistent", root);
     rc = sft_scan(path, &skip, NULL, &l, NULL, NULL, &e);
     ok(rc == -1 && e.code == SFT_E_PROC && e.err == ENOENT, "a missing /proc is SFT_E_PROC, ENOENT");
