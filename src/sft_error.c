@@ -27,6 +27,15 @@ void sft_notes_free(struct sft_notes *l)
     memset(l, 0, sizeof *l);
 }
 
+void sft_notes_append(struct sft_notes *to, const struct sft_notes *from)
+{
+    size_t i;
+
+    for (i = 0; i < from->n; i++)
+        sft_notes_add(to, from->v[i].pid, from->v[i].comm, from->v[i].state, from->v[i].reason, from->v[i].err);
+    to->lost += from->lost;
+}
+
 int sft_error_set(struct sft_error *e, int code, int err, const char *what)
 {
     e->code = code;

@@ -62,6 +62,9 @@ void sft_notes_add(struct sft_notes *l, pid_t pid, const char *comm,
                    char state, int reason, int err);
 void sft_notes_free(struct sft_notes *l);
 
+/* Appends copies of every note of from (and its count of lost ones). */
+void sft_notes_append(struct sft_notes *to, const struct sft_notes *from);
+
 struct sft_error {
     int code;                 /* enum sft_code                            */
     int err;                  /* errno behind the code, or 0              */

@@ -50,5 +50,22 @@ int main(void)
     free(msg);
     sft_error_free(&e);
     ok(e.notes.v == NULL && e.notes.n == 0, "free resets the struct");
+
+    {
+        struct sft_notes a, b;
+        memset(&a, 0, sizeof a);
+        memset(&b, 0, sizeof b);
+        sft_notes_add(&a, 7, "seven", 'R', SFT_R_TIMEOUT, 0);
+        sft_notes_add(&b, 8, "eight", 'D', SFT_R_DSLEEP, 0);
+        sft_notes_add(&b, 9, NULL, 0, SFT_R_EPERM, 1);
+        b.lost = 3;
+        sft_notes_append(&a, &b);
+        ok(a.n == 3 && a.v[0].pid == 7 && a.v[1].pid == 8 && a.v[2].pid == 9, "append: the other's notes after ours");
+        ok(strcmp(a.v[1].comm, "eight") == 0 && a.v[1].state == 'D' && a.v[1].reason == SFT_R_DSLEEP
+           && a.v[2].reason == SFT_R_EPERM && a.v[2].err == 1, "append: each note whole");
+        ok(a.lost == 3 && b.n == 2, "append: the lost count added, the other untouched");
+        sft_notes_free(&a);
+        sft_notes_free(&b);
+    }
     return done_testing();
 }
