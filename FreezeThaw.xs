@@ -172,7 +172,7 @@ MODULE = Sys::FreezeThaw    PACKAGE = Sys::FreezeThaw
 PROTOTYPES: DISABLE
 
 void
-_freeze(SV *exclude, NV timeout, int partial_ok, NV max_frozen, int no_pidfd, int use_ptrace)
+_freeze(SV *exclude, NV timeout, int partial_ok, NV max_frozen, int no_pidfd, int use_ptrace, int tracers)
   PREINIT:
     AV *ex, *passes, *fb;
     SSize_t i, n;
@@ -203,6 +203,7 @@ _freeze(SV *exclude, NV timeout, int partial_ok, NV max_frozen, int no_pidfd, in
     opts.exclude = pids;
     opts.nexclude = (size_t)n;
     opts.no_pidfd = no_pidfd;
+    opts.tracers = tracers;
     if (sft_window_freeze(w, &opts, max_frozen, use_ptrace, &stats, &err) != 0) {
         free(w);
         sft_freeze_stats_free(&stats);

@@ -36,6 +36,8 @@ struct sft_freeze_opts {
     size_t nheld;
     const char *procdir;    /* NULL means "/proc"                         */
     int no_pidfd;           /* name processes by start time only (tests)  */
+    int tracers;            /* ptrace: threads that seize in parallel; 0:
+                               one per CPU, at most SFT_PTRACE_AUTO_TRACERS */
     struct sft_guard *guard;/* records each process before its stop, and
                                is never stopped; may be NULL             */
     const sigset_t *abort_on; /* signals that end the freeze when pending

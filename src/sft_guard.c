@@ -65,6 +65,8 @@ struct sft_guard_shared {
     pid_t guard_pid;
     pid_t caller;
     unsigned long long caller_starttime;
+    long caller_threads;          /* at the fork: only 1 lets the guard
+                                     start threads of its own          */
     double started, max_frozen;   /* sft_now() seconds                */
     size_t count;                 /* published entries: __atomic      */
     size_t cap;
@@ -75,7 +77,7 @@ struct sft_guard_shared {
     /* The ptrace method: the guard freezes.  Request: */
     int ptrace_method;            /* entries[] hold results, not a record */
     double timeout;
-    int partial_ok, no_pidfd;
+    int partial_ok, no_pidfd, tracers;
     size_t nexclude;              /* the exclusions are in entries[]  */
     /* Result: the token in entries[0..count) with their passes; */
     int err_code, err_errno;
@@ -217,6 +219,11 @@ static void ptrace_freeze(struct sft_guard_shared *s, struct held *h)
     o.timeout = s->timeout;
     o.partial_ok = s->partial_ok;
     o.no_pidfd = s->no_pidfd;
+    /* A thread started in the child of a threaded caller could wait
+     * forever on a lock another thread of the caller held at the fork
+     * (glibc resets malloc's and stdio's in the child, not every lock
+     * pthread_create may take): then one tracer, this thread. */
+    o.tracers = s->caller_threads == 1 ? s->tracers : 1;
     o.procdir = s->procdir;
     o.abort_on = &abort_on;
     exclude = malloc((s->nexclude + SHARED_NOTES + 2) * sizeof *exclude);
@@ -487,7 +494,15 @@ int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
         return sft_error_set(err, SFT_E_GUARD, errno, "cannot start the guard process: mmap");
     s->state = G_STARTING;
     s->caller = getpid();
-    s->caller_starttime = starttime_of(procdir, s->caller);
+    {
+        char path[256];
+        struct sft_stat st;
+        snprintf(path, sizeof path, "%s/%ld/stat", procdir, (long)s->caller);
+        if (sft_stat_read(path, &st) == 0) {
+            s->caller_starttime = st.starttime;
+            s->caller_threads = st.num_threads;
+        }
+    }
     s->max_frozen = max_frozen;
     s->cap = cap;
     snprintf(s->procdir, sizeof s->procdir, "%s", procdir);
@@ -653,6 +668,7 @@ int sft_guard_ptrace_freeze(struct sft_guard *g, const struct sft_freeze_opts *o
     s->timeout = o->timeout;
     s->partial_ok = o->partial_ok;
     s->no_pidfd = o->no_pidfd;
+    s->tracers = o->tracers;
     s->nexclude = o->nexclude;
     for (i = 0; i < o->nexclude; i++)
         s->entries[i].pid = o->exclude[i];

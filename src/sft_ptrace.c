@@ -1,77 +1,26 @@
-/* sft_ptrace.c - seize, interrupt, collect the stops; detach. */
+/* sft_ptrace.c - the ptrace method: a tracer thread per CPU, the token, the thaw. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include "sft_ptrace.h"
-#include "sft_grow.h"
 #include "sft_boost.h"
 #include "sft_clock.h"
 #include "sft_order.h"
-#include "sft_pidset.h"
-#include "sft_procstat.h"
-#include "sft_scan.h"
-#include "sft_statfd.h"
+#include "sft_tracer.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <signal.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ptrace.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#define WAIT_FIRST_US 20
-#define WAIT_MAX_US 1000
-/* A thread that has not trapped is read from /proc (in D, it counts as
- * held) only once a look has collected no stop at all, at least 80 us
- * after its seizure, and again each time its wait has doubled.  Reading
- * every thread not trapped at every look (each 1 ms, at SCHED_FIFO when
- * the CPUs were contended) kept the CPU from the threads it waited for:
- * of 10000 idle processes, collecting the stops took 450 to 630 ms in
- * some freezes instead of 8, and still 140 to 150 ms with the doubling
- * alone (one read for nearly every thread, while they queued for a CPU). */
-#define READ_AFTER_US 80
-#define SEIZE_OPTIONS (PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK)
-
-/* A thread seized and not yet seen in a ptrace stop. */
-struct waiting {
-    pid_t tid, tgid;
-    size_t tracee;      /* index in tracees */
-    double since;       /* awaited from (sft_now) */
-    double next_read;   /* not read from /proc before */
-};
-
-struct tracer {
-    const char *procdir;
-    const sigset_t *abort_on;
-    int partial_ok;
-    double deadline;
-    struct sft_pidset skip;       /* pid 1, the caller, exclusions, us   */
-    struct sft_pidset held;       /* processes seized, or given up on    */
-    struct sft_pidset gave_up;    /* processes left to the signal method */
-    struct sft_pidset seized;     /* every thread held by us: scans skip them */
-    struct sft_pidset lone;       /* seized with no thread but the leader:
-                                     recheck counts their threads instead
-                                     of listing them */
-    struct sft_pidmap tid_index;  /* tid -> index in tracees              */
-    struct sft_pidset trapped;    /* threads whose ptrace stop was collected:
-                                     held until we resume them, which no
-                                     freeze does, or until they die       */
-    struct sft_tracees *tracees;
-    struct waiting *wait;
-    size_t nwait, wait_cap;
-    struct sft_proclist born;     /* children caught by fork events      */
-    struct sft_statfds procfiles; /* keeps no file: opens under /proc's fd */
-    struct sft_token *token;
-    struct sft_proclist *unseized;
-    struct sft_freeze_stats *stats;
-    struct sft_error *err;
-};
+static void end_helpers(struct sft_tracees *t);
 
 void sft_tracees_free(struct sft_tracees *t)
 {
+    end_helpers(t);
     free(t->tid);
     free(t->sig);
     memset(t, 0, sizeof *t);
@@ -96,332 +45,8 @@ int sft_ptrace_allowed(const char *procdir, struct sft_error *err)
     return 0;
 }
 
-static int nomem(struct tracer *t)
-{
-    return sft_error_set(t->err, SFT_E_NOMEM, ENOMEM, "out of memory");
-}
-
-/* Adds a thread, tracee number ix, to the threads whose stop is awaited. */
-static int await_thread(struct tracer *t, pid_t tid, pid_t tgid, size_t ix)
-{
-    int failed;
-
-    t->wait = sft_grow(t->wait, &t->wait_cap, t->nwait, sizeof *t->wait, 256, &failed);
-    if (failed)
-        return -1;
-    t->wait[t->nwait].tid = tid;
-    t->wait[t->nwait].tgid = tgid;
-    t->wait[t->nwait].tracee = ix;
-    t->wait[t->nwait].since = sft_now();
-    t->wait[t->nwait].next_read = t->wait[t->nwait].since + READ_AFTER_US * 1e-6;
-    t->nwait++;
-    return 0;
-}
-
-/* Adds a seized thread to tracees and to the threads awaited. */
-static int track(struct tracer *t, pid_t tid, pid_t tgid)
-{
-    struct sft_tracees *tr = t->tracees;
-
-    if (tr->n == tr->cap) {
-        size_t cap = tr->cap ? 2 * tr->cap : 256;
-        pid_t *v = realloc(tr->tid, cap * sizeof *v);
-        int *s;
-        if (!v)
-            return nomem(t);
-        tr->tid = v;
-        s = realloc(tr->sig, cap * sizeof *s);
-        if (!s)
-            return nomem(t);
-        tr->sig = s;
-        tr->cap = cap;
-    }
-    tr->tid[tr->n] = tid;
-    tr->sig[tr->n] = 0;
-    if (sft_pidmap_put(&t->tid_index, tid, tr->n) != 0 || await_thread(t, tid, tgid, tr->n) != 0)
-        return nomem(t);
-    tr->n++;
-    return 0;
-}
-
-/* Seizes one thread and asks it to stop.  Returns 0, or the errno. */
-static int seize(struct tracer *t, pid_t tid, pid_t tgid)
-{
-    size_t ix;
-
-    if (sft_pidmap_get(&t->tid_index, tid, &ix))
-        return 0;   /* ours already (caught by a clone event) */
-    if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)SEIZE_OPTIONS) != 0)
-        return errno;
-    if (track(t, tid, tgid) != 0)
-        return ENOMEM;
-    if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) != 0 && errno != ESRCH)
-        return errno;
-    return 0;
-}
-
-/* Leaves a process to the signal method. */
-static int give_up(struct tracer *t, const struct sft_proc *p)
-{
-    struct sft_proc *u;
-
-    if (sft_pidset_has(&t->gave_up, p->pid))
-        return 0;
-    u = sft_proclist_push(t->unseized);
-    if (!u)
-        return nomem(t);
-    *u = *p;
-    sft_pidset_add(&t->held, p->pid);
-    sft_pidset_add(&t->gave_up, p->pid);
-    return 0;
-}
-
-/* How many threads the process has, from the link count of its task
- * directory (2 + the threads: proc_task_getattr), one fstatat where a
- * listing of the directory cost 6-7 us here; 0 if it cannot be told. */
-static long thread_count(struct tracer *t, pid_t pid)
-{
-    char path[256];
-    struct stat sb;
-
-    snprintf(path, sizeof path, "%s/%ld/task", t->procdir, (long)pid);
-    if (sft_statfds_stat(&t->procfiles, path, &sb) != 0 || sb.st_nlink < 3)
-        return 0;
-    return (long)sb.st_nlink - 2;
-}
-
-/* Seizes every thread of a process not seized yet: the leader first (if it
- * cannot be seized, neither can the rest: the process is left to signals),
- * then every task listed.  A process the scan read with one thread has
- * only its leader seized here (t->lone): recheck counts its threads once
- * the leader has trapped, for one may have been created since the scan. */
-static int seize_process(struct tracer *t, const struct sft_proc *p, int leader_too)
-{
-    char path[256];
-    struct dirent *de;
-    DIR *d;
-    int rc;
-
-    if (leader_too) {
-        rc = seize(t, p->pid, p->pid);
-        if (rc == ENOMEM)
-            return -1;
-        if (rc != 0 && rc != ESRCH)
-            return give_up(t, p);
-        if (p->nthreads == 1) {
-            sft_pidset_add(&t->lone, p->pid);
-            return 0;
-        }
-    }
-    snprintf(path, sizeof path, "%s/%ld/task", t->procdir, (long)p->pid);
-    d = opendir(path);
-    if (!d)
-        return 0;   /* gone */
-    if (leader_too)
-        sft_pidset_add(&t->lone, p->pid);
-    while ((de = readdir(d)) != NULL) {
-        long tid = atol(de->d_name);
-        if (tid <= 0 || tid == (long)p->pid)
-            continue;
-        sft_pidset_del(&t->lone, p->pid);
-        rc = seize(t, (pid_t)tid, p->pid);
-        if (rc == ENOMEM) {
-            closedir(d);
-            return -1;
-        }
-        if (rc != 0 && rc != ESRCH) {
-            /* A thread of it is traced by someone else: the process goes
-             * to the signal method, which waits for that thread too (the
-             * threads seized here stay held until thaw). */
-            closedir(d);
-            return give_up(t, p);
-        }
-    }
-    closedir(d);
-    return 0;
-}
-
-static char thread_state(struct tracer *t, pid_t tid)
-{
-    char path[256];
-    struct sft_stat st;
-
-    snprintf(path, sizeof path, "%s/%ld/stat", t->procdir, (long)tid);
-    t->stats->stat_reads++;
-    return sft_statfds_read(&t->procfiles, tid, path, &st) == 0 ? st.state : 0;
-}
-
-/* A fork or vfork event: the child is seized by the kernel and will report
- * its own stop; it joins the token in a later pass. */
-static int fork_event(struct tracer *t, pid_t parent_tid, int is_process)
-{
-    unsigned long msg = 0;
-    pid_t child;
-
-    if (ptrace(PTRACE_GETEVENTMSG, parent_tid, 0, &msg) != 0)
-        return 0;
-    child = (pid_t)msg;
-    if (track(t, child, is_process ? child : 0) != 0)
-        return -1;
-    if (is_process) {
-        char path[256];
-        struct sft_stat st;
-        struct sft_proc *p = sft_proclist_push(&t->born);
-        if (!p)
-            return nomem(t);
-        memset(p, 0, sizeof *p);
-        p->pid = child;
-        snprintf(path, sizeof path, "%s/%ld/stat", t->procdir, (long)child);
-        if (sft_statfds_read(&t->procfiles, child, path, &st) == 0) {
-            p->ppid = st.ppid;
-            p->starttime = st.starttime;
-            memcpy(p->comm, st.comm, sizeof p->comm);
-        }
-        sft_pidset_add(&t->held, child);
-        sft_pidset_add(&t->seized, child);
-    }
-    return 0;
-}
-
-/* Collects the stops of every thread awaited, within the time budget. */
-static int collect(struct tracer *t)
-{
-    long delay = WAIT_FIRST_US;
-    int stalled = 0;   /* the last look collected nothing */
-
-    while (t->nwait) {
-        size_t i, still = 0, collected = 0;
-
-        for (i = 0; i < t->nwait; i++) {
-            struct waiting w = t->wait[i];
-            int st = 0, done = 1;
-            pid_t r = waitpid(w.tid, &st, __WALL | WNOHANG);
-
-            if (r == 0 && (!stalled || sft_now() < w.next_read)) {
-                done = 0;   /* not trapped yet: most trap within microseconds */
-            } else if (r == 0) {
-                /* Not trapped yet.  In D it traps before user space. */
-                char s = thread_state(t, w.tid);
-                if (s == 'D') {
-                    pid_t tgid = w.tgid ? w.tgid : w.tid;
-                    sft_notes_add(&t->stats->counted_frozen, tgid, NULL, 'D', SFT_R_DSLEEP, 0);
-                } else if (s) {
-                    double now = sft_now();
-                    done = 0;
-                    w.next_read = now + (now - w.since);
-                }
-            } else if (r == w.tid && WIFSTOPPED(st)) {
-                int ev = st >> 16;
-                collected++;
-                sft_pidset_add(&t->trapped, w.tid);
-                if (ev == PTRACE_EVENT_CLONE || ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK) {
-                    if (fork_event(t, w.tid, ev != PTRACE_EVENT_CLONE) != 0)
-                        return -1;
-                } else if (ev == 0) {
-                    t->tracees->sig[w.tracee] = WSTOPSIG(st);   /* given back at detach */
-                }
-            }
-            /* exited, killed, or no longer ours: nothing to wait for */
-            if (!done)
-                t->wait[still++] = w;
-        }
-        stalled = !collected;
-        /* fork_event may have appended: keep them */
-        if (t->nwait > i) {
-            memmove(t->wait + still, t->wait + i, (t->nwait - i) * sizeof *t->wait);
-            still += t->nwait - i;
-        }
-        t->nwait = still;
-        if (!t->nwait)
-            break;
-        if (sft_pending_signal(t->abort_on))
-            return sft_error_set(t->err, SFT_E_INTERRUPTED, sft_pending_signal(t->abort_on), "interrupted");
-        if (sft_now() >= t->deadline) {
-            for (i = 0; i < t->nwait; i++)
-                sft_error_note(t->err, t->wait[i].tgid ? t->wait[i].tgid : t->wait[i].tid, NULL,
-                               thread_state(t, t->wait[i].tid), SFT_R_TIMEOUT, 0);
-            if (!t->partial_ok)
-                return sft_error_set(t->err, SFT_E_NOTSTOPPED, 0, "unable to stop some processes");
-            t->nwait = 0;
-            break;
-        }
-        sft_sleep_us(delay);
-        if (delay < WAIT_MAX_US)
-            delay *= 2;
-    }
-    return 0;
-}
-
-/* The kernel as the oracle: every thread of the processes seized must be in
- * a ptrace stop, in D with its trap pending, or exiting.  A thread that is
- * not ours is seized; one of ours that runs all the same is interrupted
- * again.  Returns how many threads needed it (0: all held), or -1.
- *
- * A thread is missed only if a thread not seized yet created it after the
- * listing of its process, or its creator was inside clone() when it was
- * seized (the kernel decides whether to report a clone before making the
- * thread); a thread created by a seized one is reported by its clone
- * event.  A process seized as single-threaded (t->lone) whose leader has
- * trapped, so is in no clone() any more, and that has one thread still
- * has no other to create one: it is counted, not listed and read, which
- * saved a listing and a read per process.  One with more is listed, and
- * is no longer lone.  A thread other than the leader whose stop collect()
- * has seen is not read: a ptrace stop ends only by a request of its tracer
- * or by death (8-thread processes: 2250 reads -> 500).  The leader is
- * read: a thread we do not hold that calls execve() takes over its id. */
-static long recheck(struct tracer *t, const struct sft_proc *procs, size_t n)
-{
-    long redone = 0;
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        char path[256];
-        struct dirent *de;
-        DIR *d;
-
-        if (!sft_pidset_has(&t->held, procs[i].pid) || sft_pidset_has(&t->gave_up, procs[i].pid))
-            continue;
-        if (sft_pidset_has(&t->lone, procs[i].pid)) {
-            if (thread_count(t, procs[i].pid) == 1)
-                continue;
-            sft_pidset_del(&t->lone, procs[i].pid);
-        }
-        snprintf(path, sizeof path, "%s/%ld/task", t->procdir, (long)procs[i].pid);
-        d = opendir(path);
-        if (!d)
-            continue;
-        while ((de = readdir(d)) != NULL) {
-            long tid = atol(de->d_name);
-            char state;
-            size_t ix;
-
-            if (tid <= 0 || (tid != (long)procs[i].pid && sft_pidset_has(&t->trapped, (pid_t)tid)))
-                continue;
-            state = thread_state(t, (pid_t)tid);
-            if (!state || state == 't' || state == 'D' || sft_state_is_halted(state))
-                continue;
-            if (!sft_pidmap_get(&t->tid_index, (pid_t)tid, &ix)) {
-                int rc = seize(t, (pid_t)tid, procs[i].pid);
-                if (rc == ENOMEM || (rc != 0 && rc != ESRCH && give_up(t, &procs[i]) != 0)) {
-                    closedir(d);
-                    return -1;
-                }
-                if (rc != 0)
-                    break;     /* left to signals, or gone */
-            } else if (ptrace(PTRACE_INTERRUPT, (pid_t)tid, 0, 0) == 0
-                       && await_thread(t, (pid_t)tid, procs[i].pid, ix) != 0) {
-                closedir(d);
-                return nomem(t);
-            }
-            redone++;
-        }
-        closedir(d);
-    }
-    return redone;
-}
-
 /* Appends procs as passes of the token, parents first. */
-static int add_passes(struct tracer *t, struct sft_proc *procs, size_t n)
+static int add_passes(struct sft_token *token, const struct sft_proc *procs, size_t n, struct sft_error *err)
 {
     size_t *order = malloc((n + 1) * sizeof *order), *pass_end = malloc((n + 1) * sizeof *pass_end);
     long k, passes;
@@ -430,154 +55,313 @@ static int add_passes(struct tracer *t, struct sft_proc *procs, size_t n)
     if (!order || !pass_end) {
         free(order);
         free(pass_end);
-        return nomem(t);
+        return sft_error_set(err, SFT_E_NOMEM, ENOMEM, "out of memory");
     }
     passes = sft_order(procs, n, order, pass_end);
     for (k = 0; rc == 0 && k < passes; k++) {
         size_t i = k ? pass_end[k - 1] : 0;
-        rc = sft_token_new_pass(t->token);
+        rc = sft_token_new_pass(token);
         for (; rc == 0 && i < pass_end[k]; i++)
-            rc = sft_token_add_known(t->token, procs[order[i]].pid, procs[order[i]].starttime, -1);
+            rc = sft_token_add_known(token, procs[order[i]].pid, procs[order[i]].starttime, -1);
     }
     free(order);
     free(pass_end);
-    return rc == 0 ? 0 : nomem(t);
+    return rc == 0 ? 0 : sft_error_set(err, SFT_E_NOMEM, ENOMEM, "out of memory");
 }
 
-static int freeze_rounds(struct tracer *t)
-{
+/* Another tracer thread: it freezes its part, then holds its tracees
+ * until it is released, detaches them and ends. */
+enum { H_SEIZING, H_HOLDING, H_RELEASED };
+
+struct sft_tracer_thread {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int state, rc;
+    int policy;                   /* the creator's scheduling, which a */
+    struct sched_param param;     /* new thread does not inherit (SCHED_RESET_ON_FORK) */
+    struct tracer t;
     struct sft_rescan scans;
-    struct sft_proclist *fp = &scans.found;
-    struct sft_scan_hook hook = { NULL, NULL, &t->seized, &t->procfiles };
-    long rescan_delay = WAIT_FIRST_US;
-    int rc = 0;
+    struct sft_tracees tracees;
+    struct sft_proclist unseized;
+    struct sft_freeze_stats stats;
+    struct sft_error err;
+};
 
-    if (sft_rescan_init(&scans) != 0) {
-        sft_rescan_free(&scans);
-        return nomem(t);
+static void *helper_main(void *arg)
+{
+    struct sft_tracer_thread *h = arg;
+    int rc;
+
+    if ((h->policy & ~SCHED_RESET_ON_FORK) != SCHED_OTHER)
+        sched_setscheduler(0, h->policy, &h->param);
+    rc = sft_tracer_rounds(&h->t, &h->scans, 1);
+    if (rc != 0)
+        sft_tracer_quit(&h->t);
+    pthread_mutex_lock(&h->lock);
+    h->rc = rc;
+    h->state = H_HOLDING;
+    pthread_cond_broadcast(&h->cond);
+    while (h->state != H_RELEASED)
+        pthread_cond_wait(&h->cond, &h->lock);
+    pthread_mutex_unlock(&h->lock);
+    {
+        struct sft_boost b;
+        sft_boost_begin(&b, 0);   /* as sft_ptrace_thaw */
+        sft_tracer_detach(&h->tracees);
+        sft_boost_end(&b);
     }
-    while (rc == 0) {
-        double t0;
-        size_t i, nfresh = 0;
-        int deaths;
+    return NULL;
+}
 
-        if (sft_pending_signal(t->abort_on)) {
-            rc = sft_error_set(t->err, SFT_E_INTERRUPTED, sft_pending_signal(t->abort_on), "interrupted");
-            break;
+static void helper_free(struct sft_tracer_thread *h)
+{
+    sft_tracer_free(&h->t);
+    sft_rescan_free(&h->scans);
+    sft_proclist_free(&h->unseized);
+    sft_freeze_stats_free(&h->stats);
+    sft_error_free(&h->err);
+    free(h->tracees.tid);
+    free(h->tracees.sig);
+    pthread_mutex_destroy(&h->lock);
+    pthread_cond_destroy(&h->cond);
+    free(h);
+}
+
+/* Starts a thread that freezes part of what main describes, or returns
+ * NULL (no memory, no thread): the part is then left to main's sweep. */
+static struct sft_tracer_thread *helper_start(const struct tracer *main_t, unsigned part, int cpu)
+{
+    struct sft_tracer_thread *h = calloc(1, sizeof *h);
+    pthread_attr_t attr;
+    int started;
+
+    if (!h)
+        return NULL;
+    pthread_mutex_init(&h->lock, NULL);
+    pthread_cond_init(&h->cond, NULL);
+    sft_proclist_init(&h->unseized);
+    sft_error_init(&h->err);
+    h->state = H_SEIZING;
+    h->policy = sched_getscheduler(0);
+    sched_getparam(0, &h->param);
+    if (sft_rescan_init(&h->scans) != 0
+        || sft_tracer_init(&h->t, main_t, part, &h->tracees, &h->unseized, &h->stats, &h->err) != 0) {
+        sft_rescan_free(&h->scans);
+        sft_error_free(&h->err);
+        pthread_mutex_destroy(&h->lock);
+        pthread_cond_destroy(&h->cond);
+        free(h);
+        return NULL;
+    }
+    /* Its frames are a few path buffers deep. */
+    started = pthread_attr_init(&attr) == 0;
+    if (started) {
+        pthread_attr_setstacksize(&attr, (size_t)256 * 1024);
+        if (cpu >= 0) {
+            cpu_set_t one;
+            CPU_ZERO(&one);
+            CPU_SET((unsigned)cpu, &one);
+            pthread_attr_setaffinity_np(&attr, sizeof one, &one);
         }
-        rc = sft_rescan_next(&scans, t->procdir, &t->skip, &t->held, &hook, t->stats, &deaths, t->err);
-        if (rc != 0)
-            break;
-        for (i = 0; i < fp->n; i++)
-            if (!sft_pidset_has(&t->held, fp->v[i].pid))
-                fp->v[nfresh++] = fp->v[i];
-        if (!nfresh) {
-            if (!deaths || sft_now() >= t->deadline)
-                break;
-            /* as in sft_freeze.c: let the parent reap it first */
-            sft_sleep_us(rescan_delay);
-            if (rescan_delay < WAIT_MAX_US)
-                rescan_delay *= 2;
-            continue;
-        }
-        if (sft_now() >= t->deadline) {
-            for (i = 0; i < nfresh; i++)
-                sft_error_note(t->err, fp->v[i].pid, fp->v[i].comm, fp->v[i].state, SFT_R_TIMEOUT, 0);
-            if (!t->partial_ok)
-                rc = sft_error_set(t->err, SFT_E_NOTSTOPPED, 0, "unable to stop some processes");
-            break;
-        }
-        t0 = sft_now();
-        /* No parent is told of a ptrace stop: all at once, in any order. */
-        for (i = 0; rc == 0 && i < nfresh; i++) {
-            sft_pidset_add(&t->held, fp->v[i].pid);
-            rc = seize_process(t, &fp->v[i], 1);
+        started = pthread_create(&h->thread, &attr, helper_main, h) == 0;
+        pthread_attr_destroy(&attr);
+    }
+    if (!started && cpu >= 0)   /* a CPU we may not use after all */
+        started = pthread_create(&h->thread, NULL, helper_main, h) == 0;
+    if (!started) {
+        helper_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+/* Waits until h has frozen its part; returns its result. */
+static int helper_wait(struct sft_tracer_thread *h)
+{
+    int rc;
+
+    pthread_mutex_lock(&h->lock);
+    while (h->state == H_SEIZING)
+        pthread_cond_wait(&h->cond, &h->lock);
+    rc = h->rc;
+    pthread_mutex_unlock(&h->lock);
+    return rc;
+}
+
+/* Tells every helper to detach its tracees and end (one still seizing
+ * first finishes its part). */
+static void release_helpers(struct sft_tracees *t)
+{
+    size_t i;
+
+    for (i = 0; i < t->nhelpers; i++) {
+        struct sft_tracer_thread *h = t->helpers[i];
+        pthread_mutex_lock(&h->lock);
+        while (h->state == H_SEIZING)
+            pthread_cond_wait(&h->cond, &h->lock);
+        h->state = H_RELEASED;
+        pthread_cond_broadcast(&h->cond);
+        pthread_mutex_unlock(&h->lock);
+    }
+}
+
+/* Releases every helper at once, then waits for them to end. */
+static void end_helpers(struct sft_tracees *t)
+{
+    size_t i;
+
+    release_helpers(t);
+    for (i = 0; i < t->nhelpers; i++) {
+        pthread_join(t->helpers[i]->thread, NULL);
+        helper_free(t->helpers[i]);
+    }
+    free(t->helpers);
+    t->helpers = NULL;
+    t->nhelpers = 0;
+}
+
+size_t sft_tracees_count(const struct sft_tracees *t)
+{
+    size_t i, n = t->n;
+
+    for (i = 0; i < t->nhelpers; i++)
+        n += t->helpers[i]->tracees.n;
+    return n;
+}
+
+/* How many threads seize: o->tracers, or one per CPU this thread may run
+ * on, up to SFT_PTRACE_AUTO_TRACERS. */
+static unsigned tracer_count(const struct sft_freeze_opts *o)
+{
+    cpu_set_t cpus;
+    long n;
+
+    if (o->tracers > 0)
+        return o->tracers < SFT_PTRACE_MAX_TRACERS ? (unsigned)o->tracers : SFT_PTRACE_MAX_TRACERS;
+    n = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : sysconf(_SC_NPROCESSORS_ONLN);
+    return n <= 1 ? 1 : n < SFT_PTRACE_AUTO_TRACERS ? (unsigned)n : SFT_PTRACE_AUTO_TRACERS;
+}
+
+/* Whether err only says that another tracer thread failed: the other's
+ * error is the one to tell (a signal's has its number). */
+static int echo_of_another(const struct sft_error *err)
+{
+    return err->code == SFT_E_INTERRUPTED && err->err == 0;
+}
+
+/* Starts a helper for each part above 0, each on a CPU of its own (a new
+ * thread is queued on its creator's CPU, and waited there 1-4 ms while
+ * this one scanned).  A helper that cannot start leaves its part to the
+ * sweep. */
+static void start_helpers(struct tracer *t, unsigned parts)
+{
+    struct sft_tracees *tr = t->tracees;
+    cpu_set_t cpus;
+    int here = sched_getcpu(), cpu = -1;
+    unsigned k;
+
+    if (sched_getaffinity(0, sizeof cpus, &cpus) != 0)
+        CPU_ZERO(&cpus);
+    tr->helpers = calloc(parts - 1, sizeof(struct sft_tracer_thread *));
+    for (k = 1; tr->helpers && k < parts; k++) {
+        struct sft_tracer_thread *h;
+        do
+            cpu++;
+        while (cpu < CPU_SETSIZE && (!CPU_ISSET((unsigned)cpu, &cpus) || cpu == here));
+        h = helper_start(t, k, cpu < CPU_SETSIZE ? cpu : -1);
+        if (h)
+            tr->helpers[tr->nhelpers++] = h;
+    }
+}
+
+/* Waits for every helper and takes what it found into t.  rc is this
+ * thread's result; returns the freeze's.  The failure that made the
+ * others quit is the one told, with the processes every part blames. */
+static int join_parts(struct tracer *t, int rc)
+{
+    size_t i;
+
+    for (i = 0; i < t->tracees->nhelpers; i++) {
+        struct sft_tracer_thread *h = t->tracees->helpers[i];
+        if (helper_wait(h) != 0) {
+            if (rc == 0 || (echo_of_another(t->err) && !echo_of_another(&h->err))) {
+                struct sft_error theirs = h->err;
+                sft_error_init(&h->err);
+                sft_notes_append(&theirs.notes, &t->err->notes);
+                sft_error_free(t->err);
+                *t->err = theirs;
+            } else {
+                sft_notes_append(&t->err->notes, &h->err.notes);
+            }
+            rc = -1;
         }
         if (rc == 0)
-            rc = collect(t);
-        /* Threads created before their creator was seized, or that slipped
-         * out of their stop: read every thread back until all are held. */
-        while (rc == 0) {
-            long redone = recheck(t, fp->v, nfresh);
-            if (redone <= 0) {
-                rc = redone < 0 ? -1 : 0;
-                break;
-            }
-            if (sft_pending_signal(t->abort_on))
-                rc = sft_error_set(t->err, SFT_E_INTERRUPTED, sft_pending_signal(t->abort_on), "interrupted");
-            else if (sft_now() >= t->deadline && !t->partial_ok)
-                rc = sft_error_set(t->err, SFT_E_NOTSTOPPED, 0, "unable to stop some processes");
-            else if (sft_now() >= t->deadline)
-                break;
-            else
-                rc = collect(t);
-        }
-        t->stats->stop_seconds += sft_now() - t0;
-        if (rc == 0) {
-            /* The token: what this round seized, then the children the
-             * fork events caught, each parents first. */
-            size_t nseized = 0;
-            for (i = 0; i < nfresh; i++)
-                if (!sft_pidset_has(&t->gave_up, fp->v[i].pid)) {
-                    /* Held by us: no later scan needs to read it. */
-                    sft_pidset_add(&t->seized, fp->v[i].pid);
-                    fp->v[nseized++] = fp->v[i];
-                }
-            rc = add_passes(t, fp->v, nseized);
-            if (rc == 0 && t->born.n) {
-                rc = add_passes(t, t->born.v, t->born.n);
-                t->born.n = 0;
-            }
-        }
+            rc = sft_tracer_adopt(t, &h->t);
+        sft_tracer_free(&h->t);
+        sft_rescan_free(&h->scans);
     }
-    sft_rescan_free(&scans);
     return rc;
+}
+
+/* The parts of the freeze: helpers for the parts above 0, this thread for
+ * part 0; then, once every part is held, this thread reads all of /proc
+ * until nothing runs (a part whose helper could not start is left to that
+ * sweep). */
+static int freeze_parts(struct tracer *t, struct sft_rescan *scans, const struct sft_freeze_opts *o)
+{
+    t->parts = tracer_count(o);
+    if (t->parts > 1) {
+        int rc;
+        start_helpers(t, t->parts);
+        rc = sft_tracer_rounds(t, scans, 1);
+        if (rc != 0)
+            sft_tracer_quit(t);
+        if (join_parts(t, rc) != 0)
+            return -1;
+        t->parts = 1;
+    }
+    return sft_tracer_rounds(t, scans, 0);
 }
 
 int sft_ptrace_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
                       struct sft_tracees *tracees, struct sft_proclist *unseized,
                       struct sft_freeze_stats *stats, struct sft_error *err)
 {
-    struct tracer t;
+    struct tracer t, like;
+    struct sft_pidset skip;
+    struct sft_rescan scans;
     struct sft_boost boost;
     double start = sft_now();
+    int quit = 0, rc;
     size_t i;
-    int rc;
 
-    memset(&t, 0, sizeof t);
     memset(stats, 0, sizeof *stats);
-    t.procdir = o->procdir ? o->procdir : "/proc";
-    t.partial_ok = o->partial_ok;
-    t.abort_on = o->abort_on;
-    t.deadline = start + o->timeout;
-    t.tracees = tracees;
-    t.token = token;
-    t.unseized = unseized;
-    t.stats = stats;
-    t.err = err;
-    sft_pidmap_init(&t.tid_index);
-    sft_proclist_init(&t.born);
-    sft_statfds_init(&t.procfiles, 0);
-    if (sft_pidset_init(&t.skip) != 0 || sft_pidset_init(&t.held) != 0
-        || sft_pidset_init(&t.gave_up) != 0 || sft_pidset_init(&t.seized) != 0
-        || sft_pidset_init(&t.lone) != 0 || sft_pidset_init(&t.trapped) != 0) {
-        sft_pidset_free(&t.lone);
-        sft_pidset_free(&t.trapped);
-        sft_pidset_free(&t.skip);
-        sft_pidset_free(&t.held);
-        sft_pidset_free(&t.gave_up);
-        sft_pidset_free(&t.seized);
-        return nomem(&t);
+    memset(&like, 0, sizeof like);
+    like.procdir = o->procdir ? o->procdir : "/proc";
+    like.partial_ok = o->partial_ok;
+    like.abort_on = o->abort_on;
+    like.deadline = start + o->timeout;
+    like.quit = &quit;
+    like.skip = &skip;
+    if (sft_pidset_init(&skip) != 0)
+        return sft_error_set(err, SFT_E_NOMEM, ENOMEM, "out of memory");
+    if (sft_rescan_init(&scans) != 0 || sft_tracer_init(&t, &like, 0, tracees, unseized, stats, err) != 0) {
+        sft_rescan_free(&scans);
+        sft_pidset_free(&skip);
+        return sft_error_set(err, SFT_E_NOMEM, ENOMEM, "out of memory");
     }
-    sft_pidset_add(&t.skip, 1);
-    sft_pidset_add(&t.skip, getpid());
+    sft_pidset_add(&skip, 1);
+    sft_pidset_add(&skip, getpid());
     for (i = 0; i < o->nexclude; i++)
-        sft_pidset_add(&t.skip, o->exclude[i]);
-    sft_statfds_open_dir(&t.procfiles, t.procdir);
+        sft_pidset_add(&skip, o->exclude[i]);
 
     sft_boost_begin(&boost, SFT_BOOST_IF_CONTENDED);
     rc = sft_proc_is_ours(t.procdir, err) != 0 || sft_proc_shows_all(t.procdir, err) != 0
-         ? -1 : freeze_rounds(&t);
+         ? -1 : freeze_parts(&t, &scans, o);
+    /* The token: every process seized, parents first. */
+    if (rc == 0)
+        rc = add_passes(token, t.got.v, t.got.n, err);
     sft_boost_end(&boost);
     if (rc != 0) {
         sft_ptrace_thaw(tracees);
@@ -585,32 +369,21 @@ int sft_ptrace_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     }
     stats->processes = token->npids;
     stats->passes = token->npasses;
-    stats->threads = tracees->n;
+    stats->threads = sft_tracees_count(tracees);
     stats->seconds = sft_now() - start;
-    free(t.wait);
-    sft_statfds_free(&t.procfiles);
-    sft_proclist_free(&t.born);
-    sft_pidmap_free(&t.tid_index);
-    sft_pidset_free(&t.skip);
-    sft_pidset_free(&t.held);
-    sft_pidset_free(&t.gave_up);
-    sft_pidset_free(&t.seized);
-    sft_pidset_free(&t.lone);
-    sft_pidset_free(&t.trapped);
+    sft_tracer_free(&t);
+    sft_rescan_free(&scans);
+    sft_pidset_free(&skip);
     return rc;
 }
 
 void sft_ptrace_thaw(struct sft_tracees *tracees)
 {
-    size_t i = tracees->n;
     struct sft_boost boost;
 
-    /* Last seized first: children of fork events were seized after their
-     * parents.  No parent is told, so order matters only for a vfork
-     * parent, which cannot trap before its child is released; it is left
-     * to the kernel (it detaches it when this process exits). */
     sft_boost_begin(&boost, 0);   /* as in sft_thaw: see sft_boost.h */
-    while (i-- > 0)
-        ptrace(PTRACE_DETACH, tracees->tid[i], 0, (void *)(long)tracees->sig[i]);
+    release_helpers(tracees);     /* they detach theirs meanwhile */
+    sft_tracer_detach(tracees);
+    end_helpers(tracees);
     sft_boost_end(&boost);
 }

@@ -16,7 +16,7 @@ for my $src (@units) {
     (my $name = $src) =~ s{.*/(\w+)\.c\z}{$1};
     my $bin = "t/bin/$name";
     my @cc = ($Config{cc}, split(' ', $ENV{FREEZETHAW_UNIT_CFLAGS} // ''), qw(-std=gnu99 -O1 -g -Wall -Wextra -Werror -Isrc -It/c),
-              '-o', $bin, $src, @core);
+              '-o', $bin, $src, @core, '-lpthread');
     if (system(@cc) != 0) {
         fail("$name compiles");
         next;

@@ -20,6 +20,8 @@ our $METHOD     = 'signal';
 
 # Tests only: name processes by start time, as on kernels without pidfd.
 our $_NO_PIDFD = 0;
+# Tests only: how many threads seize with the ptrace method (0: one per CPU).
+our $_TRACERS = 0;
 
 use constant _PID_MAX => 4194304;   # PID_MAX_LIMIT of the Linux kernel
 
@@ -86,7 +88,7 @@ sub freeze(;$) {
     my %o = _options(@_);
     my ($token, $report) = eval {
         _freeze($o{exclude}, $o{timeout}, $o{partial_ok} ? 1 : 0, $o{max_frozen} // 0, $_NO_PIDFD ? 1 : 0,
-                $o{method} eq 'ptrace' ? 1 : 0);
+                $o{method} eq 'ptrace' ? 1 : 0, $_TRACERS);
     };
     _rethrow($@) unless $token;
     $last_report = $report;
@@ -449,7 +451,11 @@ storms are caught.  The guard process (see L</SAFETY>) does the tracing
 and holds the processes for the caller: tracing events never reach the
 caller's C<wait> or its C<SIGCHLD>, C<MAX_FROZEN> is kept even while the
 caller is blocked, and if the guard dies the kernel detaches every
-process, so they run again.
+process, so they run again.  The guard seizes from one thread per CPU
+(at most 4), each taking the processes whose pid modulo their number is
+its own, and then reads F</proc> once more from one thread to make sure
+nothing runs; if the calling program has threads of its own, the guard
+starts none and seizes everything itself.
 
 A process that cannot be seized (already traced by strace or a debugger,
 or not permitted by the Yama policy) is stopped with signals instead,

@@ -17,6 +17,9 @@
  *                                        a zombie (Z) while the others run
  *   workload threadloop                  creates short-lived threads without end
  *   workload forkloop                    forks children that exit at once, without end
+ *   workload forkidle N                  forks children that pause, without end:
+ *                                        at N of them it kills them all and
+ *                                        starts again
  *   workload threadburst                 every 10 to 40 ms, starts a thread that
  *                                        spins for 50 ms, and joins it
  *   workload forkchain                   forks its successor and exits, every
@@ -354,6 +357,31 @@ static int run_forkloop(void)
     }
 }
 
+static int run_forkidle(int most)
+{
+    pid_t *kids = calloc((size_t)most, sizeof *kids);
+    int n = 0, i;
+
+    if (!kids)
+        die("calloc");
+    ready();
+    for (;;) {
+        pid_t pid = fork();
+        if (pid == 0)
+            for (;;)
+                pause();
+        if (pid > 0)
+            kids[n++] = pid;
+        if (n == most || pid < 0) {
+            for (i = 0; i < n; i++)
+                kill(kids[i], SIGKILL);
+            for (i = 0; i < n; i++)
+                waitpid(kids[i], NULL, 0);
+            n = 0;
+        }
+    }
+}
+
 static int run_forkchain(void)
 {
     ready();
@@ -447,6 +475,8 @@ int main(int argc, char **argv)
         return run_forkloop();
     if (!strcmp(mode, "threadburst"))
         return run_threadburst();
+    if (!strcmp(mode, "forkidle") && argc == 3)
+        return run_forkidle(atoi(argv[2]) > 0 ? atoi(argv[2]) : 1);
     if (!strcmp(mode, "forkchain"))
         return run_forkchain();
     if (!strcmp(mode, "hold") && argc == 3)

@@ -1,0 +1,206 @@
+use strict;
+use warnings;
+use lib 't/lib';
+use FreezeThawTest;
+use Test::More;
+use List::Util qw(min);
+use Sys::FreezeThaw;
+
+# With several CPUs the ptrace method seizes from several threads of the
+# guard at once, each taking the pids of its part.  The kernel says which
+# thread holds each tracee: TracerPid in /proc/TID/status.
+
+sub status_field {
+    my ($tid, $key) = @_;
+    open my $f, '<', "/proc/$tid/status" or return undef;
+    my $s = do { local $/; <$f> } // return undef;
+    return $s =~ /^\Q$key\E:\s+(\S+)/m ? $1 : undef;
+}
+
+# "pid/tid" => TracerPid, for every thread of the given processes.
+sub tracers_of {
+    my %tr;
+    for my $p (@_) {
+        for my $dir (glob "/proc/$p/task/[0-9]*") {
+            my ($tid) = $dir =~ m{(\d+)\z};
+            my $t = status_field($tid, 'TracerPid');
+            $tr{"$p/$tid"} = $t if defined $t;
+        }
+    }
+    return %tr;
+}
+
+sub cpus_allowed {
+    my $list = status_field('self', 'Cpus_allowed_list') // '0';
+    my $n = 0;
+    for (split /,/, $list) {
+        my ($a, $b) = split /-/;
+        $n += defined $b ? $b - $a + 1 : 1;
+    }
+    return $n;
+}
+
+sub ppid_of {
+    open my $f, '<', "/proc/$_[0]/stat" or return 0;
+    my $s = <$f> // return 0;
+    return $s =~ /\) \S (\d+)/ ? $1 : 0;
+}
+
+my @work = (spawn_workload({ ready => 40 }, 'tree', 1, 39, 'idle'), spawn_workload('threads', 4, 'idle'),
+            spawn_workload({ ready => 13 }, 'tree', 2, 3, 'idle'));
+my $threads = 40 + 4 + 13;
+
+# How many hold the processes, who they are, and that the thaw lets all go.
+for my $n (1, 2, 3, 0) {
+    local $Sys::FreezeThaw::_TRACERS = $n;
+    my $want = $n || min(cpus_allowed(), 4);
+    my $what = $n ? "$n tracer threads asked" : "the default ($want on this machine)";
+    my $t = Sys::FreezeThaw::freeze({ method => 'ptrace' });
+    my $r = Sys::FreezeThaw::last_freeze();
+    frozen_ok("$what: every thread stopped");
+    my %tr = tracers_of(map { @$_ } @$t);
+    my %tracers = map { $_ => 1 } values %tr;
+    is(scalar(keys %tracers), $want, "$what: held by $want tracer threads")
+        or diag(join ' ', map { "$_:$tr{$_}" } sort keys %tr);
+    is_deeply([ grep { (status_field($_, 'Tgid') // 0) != $r->{guard_pid} } sort keys %tracers ], [],
+              "$what: every one a thread of the guard ($r->{guard_pid})");
+    my (%by_process, %by_part);
+    for my $thread (keys %tr) {
+        my ($pid) = split m{/}, $thread;
+        $by_process{$pid}{ $tr{$thread} } = 1;
+        $by_part{ $pid % $want }{ $tr{$thread} } = 1;
+    }
+    is_deeply([ grep { keys %{ $by_process{$_} } != 1 } sort keys %by_process ], [],
+              "$what: all the threads of a process held by one tracer thread");
+    is_deeply([ grep { keys %{ $by_part{$_} } != 1 } sort keys %by_part ], [],
+              "$what: one tracer thread for the pids of each part (pid modulo $want)");
+    is($r->{threads}, $threads, "$what: the report counts every thread");
+    my %seen;
+    is_deeply([ grep { $seen{$_}++ } map { @$_ } @$t ], [], "$what: no pid twice in the token");
+    Sys::FreezeThaw::thaw($t);
+    thawed_ok($t, "$what: thawed");
+    ok(wait_until(sub { my %now = tracers_of(map { @$_ } @$t); !grep { $_ } values %now }, 3),
+       "$what: no thread is traced after the thaw");
+}
+
+# Out of time before anything is seized: with partial_ok every part's
+# processes are named once; without, the freeze fails naming them and
+# leaves nothing stopped.
+{
+    local $Sys::FreezeThaw::_TRACERS = 2;
+    my @pids = (@work, map { descendants($_) } @work);
+    my %ours = map { $_ => 1 } @pids;
+    my $t = Sys::FreezeThaw::freeze({ method => 'ptrace', timeout => 1e-6, partial_ok => 1 });
+    my @named = map { $_->{pid} } @{ Sys::FreezeThaw::last_freeze()->{not_stopped} };
+    my %count;
+    $count{$_}++ for @named;
+    Sys::FreezeThaw::thaw($t);
+    is_deeply([ grep { !$count{$_} } sort @pids ], [], 'partial, out of time: every process of both parts named')
+        or diag("named: @named");
+    is_deeply([ grep { $count{$_} > 1 } sort keys %count ], [], 'partial, out of time: none named twice');
+    ok(!eval { Sys::FreezeThaw::freeze({ method => 'ptrace', timeout => 1e-6 }); 1 }, 'out of time: the freeze fails');
+    my @blamed = $@ =~ /^unable to stop some processes: ([\d ]+)/ ? split(' ', $1) : ();
+    ok(@blamed && !grep({ !$ours{$_} } @blamed), 'out of time: the message names our processes') or diag($@);
+    ok(wait_until(sub { !halted_in(@pids) }, 3), 'out of time: nothing left stopped');
+}
+
+# The token is parents first across the parts: a child in the pass after
+# its parent's (chains of three, pids of every parity).
+{
+    local $Sys::FreezeThaw::_TRACERS = 2;
+    my $chain = spawn_workload({ ready => 4 }, 'tree', 3, 1, 'idle');
+    my $t = Sys::FreezeThaw::freeze({ method => 'ptrace' });
+    my %pass;
+    for my $k (0 .. $#$t) { $pass{$_} = $k for @{ $t->[$k] } }
+    my @late = grep { my $pp = ppid_of($_); exists $pass{$pp} && $pass{$pp} >= $pass{$_} } keys %pass;
+    Sys::FreezeThaw::thaw($t);
+    is_deeply(\@late, [], 'two tracer threads: every parent in an earlier pass than its children');
+    kill_tree($chain);
+}
+
+# Children forked while their parent is seized are their parent's tracer
+# thread's from birth, whichever part their pid is in: the other thread
+# that reads them must not take them for someone else's tracee (that would
+# stop them with signals) nor put them twice in the token.
+for my $mode ([ 'forkidle', 200 ], ['forkloop'], ['forkchain']) {
+    local $Sys::FreezeThaw::_TRACERS = 2;
+    my $name = $mode->[0];
+    spawn_workload(@$mode) for 1 .. 3;
+    my ($frozen, @fallback, @twice) = (0);
+    for my $cycle (1 .. 20) {
+        my $t = eval { Sys::FreezeThaw::freeze({ method => 'ptrace', timeout => 5 }) };
+        if (!$t) {
+            fail("$name cycle $cycle: $@");
+            next;
+        }
+        $frozen++;
+        my @running = not_halted(@work);
+        is_deeply(\@running, [], "$name cycle $cycle: frozen completely") or diag("running: @running");
+        my %seen;
+        push @twice, grep { $seen{$_}++ } map { @$_ } @$t;
+        push @fallback, @{ Sys::FreezeThaw::last_freeze()->{signal_fallback} };
+        Sys::FreezeThaw::thaw($t);
+    }
+    is($frozen, 20, "$name: frozen in all 20 cycles");
+    is_deeply(\@fallback, [], "$name: no process left to signals");
+    is_deeply(\@twice, [], "$name: no pid twice in a token");
+    kill_others();
+    @work = (spawn_workload({ ready => 40 }, 'tree', 1, 39, 'idle'), spawn_workload('threads', 4, 'idle'));
+}
+
+# The dead man's switch and MAX_FROZEN let go of every tracer thread's
+# tracees.
+{
+    local $Sys::FreezeThaw::_TRACERS = 2;
+    my @pids = (@work, map { descendants($_) } @work);
+    for my $round (1 .. 5) {
+        pipe my $r, my $w or die;
+        my $pid = fork // die;
+        if (!$pid) {
+            close $r;
+            my $t = Sys::FreezeThaw::freeze({ method => 'ptrace', exclude => [getppid()] });
+            syswrite $w, 'x';
+            sleep 60;
+            exit 0;
+        }
+        close $w;
+        sysread $r, my $buf, 1;
+        my %tr = tracers_of(@pids);
+        my %tracers = map { $_ => 1 } grep { $_ } values %tr;
+        is(scalar(keys %tracers), 2, "kill round $round: frozen by two tracer threads");
+        kill KILL => $pid;
+        waitpid $pid, 0;
+        ok(wait_until(sub { !halted_in(@pids) }, 3), "kill round $round: SIGKILL of the freezer: all run again");
+        ok(wait_until(sub { my %now = tracers_of(@pids); !grep { $_ } values %now }, 3),
+           "kill round $round: and none is traced");
+    }
+    my $t = Sys::FreezeThaw::freeze({ method => 'ptrace', max_frozen => 1 });
+    ok(scalar(halted_in(@pids)), 'max_frozen: frozen');
+    ok(wait_until(sub { !halted_in(@pids) }, 5), 'max_frozen: every tracer thread let go after the limit');
+    my @warn;
+    local $SIG{__WARN__} = sub { push @warn, @_ };
+    Sys::FreezeThaw::thaw($t);
+    like("@warn", qr/cut the frozen window short/, 'max_frozen: the later thaw had nothing to do');
+}
+
+# A caller with threads of its own: its guard starts none (a thread of the
+# guard could wait forever on a lock held at the fork by one of the
+# caller's), and one tracer thread holds everything.
+SKIP: {
+    skip 'this perl has no ithreads', 3 unless eval { require threads; 1 };
+    my @pids = (@work, map { descendants($_) } @work);
+    my $thread = threads->create(sub { sleep 3; 1 });
+    local $Sys::FreezeThaw::_TRACERS = 2;
+    my $t = Sys::FreezeThaw::freeze({ method => 'ptrace' });
+    my %tr = tracers_of(@pids);
+    my %tracers = map { $_ => 1 } grep { $_ } values %tr;
+    frozen_ok('threaded caller: every thread stopped');
+    is_deeply([ keys %tracers ], [ Sys::FreezeThaw::last_freeze()->{guard_pid} ],
+              'threaded caller: one tracer, the guard\'s only thread');
+    Sys::FreezeThaw::thaw($t);
+    $thread->join;
+    ok(wait_until(sub { !halted_in(@pids) }, 3), 'threaded caller: thawed');
+}
+
+kill_others();
+done_testing;
