@@ -15,10 +15,15 @@
  *   ptrace_stop     PTRACE_SEIZE, PTRACE_INTERRUPT and the waitpid that
  *                   reports the trap (a ptrace freeze without any read)
  *   ptrace_detach   PTRACE_DETACH (a ptrace thaw)
+ *   par_stat_open_read, par_ptrace_stop, par_ptrace_detach
+ *                   the same from one thread per CPU (at most 4, as the
+ *                   ptrace method's tracers), each pinned to its CPU and
+ *                   taking every Nth process: wall time per process
  *
  * It runs at SCHED_FIFO 1 where it may, as the freezer's stops and the thaw
  * do (a process woken at normal priority takes the CPU from its waker: a
- * SIGCONT then costs 6.6 us here instead of 4), and prints "fifo 1" if so.
+ * SIGCONT then costs 6.6 us here instead of 4), and prints "fifo 1" if so,
+ * and "threads N" for the parallel ones.
  * The benchmark turns these into the least time a freeze of that tree could
  * take with each method, beside the targets.  It signals only the pids it
  * is given, and leaves every one running: after each stop it continues or
@@ -28,6 +33,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -198,6 +204,108 @@ static double time_ptrace(const pid_t *pids, int n, double *detach)
     return t1 - t0;
 }
 
+/* One thread of the parallel measurements: part k of every nthreads. */
+struct part {
+    pthread_t thread;
+    const pid_t *pids;
+    int n, k, nthreads, cpu, procfd;
+    pthread_barrier_t *bar;
+    double end[3];    /* when its reads, its stops, its detaches ended */
+};
+
+static void *part_main(void *arg)
+{
+    struct part *p = arg;
+    struct sched_param sp = { .sched_priority = 1 };
+    char path[32], buf[512];
+
+    /* as the main thread, which a new thread does not inherit */
+    sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp);
+    pthread_barrier_wait(p->bar);
+    for (int i = p->k; i < p->n; i += p->nthreads) {
+        snprintf(path, sizeof path, "%d/stat", (int)p->pids[i]);
+        int fd = openat(p->procfd, path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || read(fd, buf, sizeof buf) <= 0)
+            die("reading the stat of", p->pids[i]);
+        close(fd);
+    }
+    p->end[0] = now();
+    pthread_barrier_wait(p->bar);
+    for (int i = p->k; i < p->n; i += p->nthreads) {
+        if (ptrace(PTRACE_SEIZE, p->pids[i], 0, 0) < 0)
+            die("PTRACE_SEIZE", p->pids[i]);
+        if (ptrace(PTRACE_INTERRUPT, p->pids[i], 0, 0) < 0)
+            die("PTRACE_INTERRUPT", p->pids[i]);
+    }
+    for (int i = p->k; i < p->n; i += p->nthreads) {
+        int status;
+        if (waitpid(p->pids[i], &status, __WALL) != p->pids[i])
+            die("waitpid", p->pids[i]);
+    }
+    p->end[1] = now();
+    pthread_barrier_wait(p->bar);
+    for (int i = p->k; i < p->n; i += p->nthreads)
+        if (ptrace(PTRACE_DETACH, p->pids[i], 0, 0) < 0)
+            die("PTRACE_DETACH", p->pids[i]);
+    p->end[2] = now();
+    return NULL;
+}
+
+/* When the last part ended phase. */
+static double latest(const struct part *parts, int nthreads, int phase)
+{
+    double last = 0;
+    for (int k = 0; k < nthreads; k++)
+        if (parts[k].end[phase] > last)
+            last = parts[k].end[phase];
+    return last;
+}
+
+/* Reads, then seizes and collects, then detaches every process from
+ * nthreads threads at once, each on its own CPU: the wall time of each
+ * phase goes to times[0..2]. */
+static void time_parallel(int procfd, const pid_t *pids, int n, int nthreads, double *times)
+{
+    struct part parts[4];
+    pthread_barrier_t bar;
+    cpu_set_t cpus;
+    int cpu = -1;
+
+    if (sched_getaffinity(0, sizeof cpus, &cpus) != 0)
+        CPU_ZERO(&cpus);
+    pthread_barrier_init(&bar, NULL, (unsigned)nthreads + 1);
+    for (int k = 0; k < nthreads; k++) {
+        pthread_attr_t attr;
+        cpu_set_t one;
+        do
+            cpu++;
+        while (cpu < CPU_SETSIZE && !CPU_ISSET((unsigned)cpu, &cpus));
+        parts[k] = (struct part){ .pids = pids, .n = n, .k = k, .nthreads = nthreads,
+                                  .cpu = cpu, .procfd = procfd, .bar = &bar };
+        pthread_attr_init(&attr);
+        CPU_ZERO(&one);
+        if (cpu < CPU_SETSIZE) {
+            CPU_SET((unsigned)cpu, &one);
+            pthread_attr_setaffinity_np(&attr, sizeof one, &one);
+        }
+        if (pthread_create(&parts[k].thread, &attr, part_main, &parts[k]) != 0)
+            die("pthread_create for part", k);
+        pthread_attr_destroy(&attr);
+    }
+    usleep(1000);   /* every thread on its CPU before the clock starts */
+    double t0 = now();
+    pthread_barrier_wait(&bar);
+    pthread_barrier_wait(&bar);
+    times[0] = latest(parts, nthreads, 0) - t0;
+    double t1 = now();
+    pthread_barrier_wait(&bar);
+    for (int k = 0; k < nthreads; k++)
+        pthread_join(parts[k].thread, NULL);
+    times[1] = latest(parts, nthreads, 1) - t1;
+    times[2] = latest(parts, nthreads, 2) - latest(parts, nthreads, 1);
+    pthread_barrier_destroy(&bar);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -240,10 +348,19 @@ int main(int argc, char **argv)
     struct sched_param sp = { .sched_priority = 1 };
     int fifo = sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp) == 0;
 
-    enum { READ, PREAD, STOP, CONT, POPEN, PCONT, PCLOSE, PSTOP, PDETACH, NOPS };
+    cpu_set_t cpus;
+    int nthreads = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
+    if (nthreads > 4)
+        nthreads = 4;
+    if (nthreads < 1)
+        nthreads = 1;
+
+    enum { READ, PREAD, STOP, CONT, POPEN, PCONT, PCLOSE, PSTOP, PDETACH,
+           PAR_READ, PAR_STOP, PAR_DETACH, NOPS };
     static const char *const names[NOPS] = {
         "stat_open_read", "stat_pread", "sigstop", "sigcont", "pidfd_open", "sigcont_pidfd",
         "pidfd_close", "ptrace_stop", "ptrace_detach",
+        "par_stat_open_read", "par_ptrace_stop", "par_ptrace_detach",
     };
     static double t[NOPS][MAX_REPS];
     for (int r = 0; r < reps; r++) {
@@ -263,9 +380,17 @@ int main(int argc, char **argv)
         t[PSTOP][r] = time_ptrace(pids, n, &t[PDETACH][r]) / n;
         t[PDETACH][r] /= n;
         settle(procfd, pids, n, 0);
+        {
+            double par[3];
+            time_parallel(procfd, pids, n, nthreads, par);
+            t[PAR_READ][r] = par[0] / n;
+            t[PAR_STOP][r] = par[1] / n;
+            t[PAR_DETACH][r] = par[2] / n;
+        }
+        settle(procfd, pids, n, 0);
         usleep(20000);
     }
-    printf("fifo %d\n", fifo);
+    printf("fifo %d\nthreads %d\n", fifo, nthreads);
     for (int op = 0; op < NOPS; op++) {
         qsort(t[op], (size_t)reps, sizeof t[op][0], cmp_double);
         printf("%s %.3f\n", names[op], 1e6 * t[op][reps / 2]);

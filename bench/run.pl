@@ -17,6 +17,7 @@ use warnings;
 use lib 't/lib';
 use FreezeThawTest timeout => 3600;
 use Getopt::Long;
+use List::Util ();
 use POSIX ();
 use Time::HiRes qw(time sleep);
 use Sys::FreezeThaw;
@@ -178,7 +179,7 @@ sub floor_costs {
     my $bin = built('bench/floor.c', 't/bin/floor');
     my $out = `$bin $opt{reps} @pids`;
     my %us = $out =~ /^(\w+) ([\d.]+)$/mg;
-    return $? == 0 && keys %us == 10 ? \%us : undef;
+    return $? == 0 && keys %us == 14 ? \%us : undef;
 }
 
 # The least time, in seconds for N processes, each method could take from
@@ -186,16 +187,19 @@ sub floor_costs {
 # parent for the order), opens a pidfd to signal it safely, stops it and
 # looks again to confirm; its thaw sends SIGCONT through the pidfd and
 # closes it.  A ptrace freeze seizes, interrupts and collects each, and
-# reads it once for its parent (the token's order); its thaw detaches.
+# reads it once for its parent (the token's order), from one thread per CPU
+# (the reads there; for the stops, whichever of one thread or one per CPU
+# is faster); its thaw detaches, the same way.
 sub floors {
     my ($us, $n) = @_;
     my $s = sub { my $sum = 0; $sum += $us->{$_} for @_; return $sum * $n / 1e6 };
+    my $stop = List::Util::min(@$us{qw(ptrace_stop par_ptrace_stop)});
     return {
         signal_freeze => $s->(qw(stat_open_read pidfd_open sigstop stat_pread)),
-        ptrace_freeze => $s->(qw(ptrace_stop stat_open_read)),
-        ptrace_bare   => $s->(qw(ptrace_stop)),
+        ptrace_freeze => ($stop + $us->{par_stat_open_read}) * $n / 1e6,
+        ptrace_bare   => $stop * $n / 1e6,
         signal_thaw   => $s->(qw(sigcont_pidfd pidfd_close)),
-        ptrace_thaw   => $s->(qw(ptrace_detach)),
+        ptrace_thaw   => List::Util::min(@$us{qw(ptrace_detach par_ptrace_detach)}) * $n / 1e6,
     };
 }
 
@@ -287,8 +291,10 @@ for my $size (sort { $a <=> $b } keys %floor_us) {
          . "# measured after the others on the same tree: noise between the two can put ours under it)\n", $size,
         $us->{fifo} ? 'at SCHED_FIFO 1 as ours' : 'at normal priority: no SCHED_FIFO here';
     printf "#   open+read of /proc/PID/stat %.2f, pread of a kept one %.2f, SIGSTOP %.2f, SIGCONT %.2f,\n"
-         . "#   pidfd_open %.2f, SIGCONT through it %.2f, its close %.2f, ptrace seize+interrupt+wait %.2f, detach %.2f\n",
-        @$us{qw(stat_open_read stat_pread sigstop sigcont pidfd_open sigcont_pidfd pidfd_close ptrace_stop ptrace_detach)};
+         . "#   pidfd_open %.2f, SIGCONT through it %.2f, its close %.2f, ptrace seize+interrupt+wait %.2f, detach %.2f;\n"
+         . "#   from %d threads at once (wall time): open+read %.2f, seize+interrupt+wait %.2f, detach %.2f\n",
+        @$us{qw(stat_open_read stat_pread sigstop sigcont pidfd_open sigcont_pidfd pidfd_close ptrace_stop ptrace_detach
+                threads par_stat_open_read par_ptrace_stop par_ptrace_detach)};
     printf "#   least a signal freeze can take (a look, a pidfd, the stop, a look to confirm): %.2f ms (ours %s)\n",
         1000 * $fl->{signal_freeze}, $ours->('signal', 0);
     printf "#   least a ptrace freeze can take: %.2f ms with one look each for the order, %.2f with none (ours %s)\n",
