@@ -80,6 +80,9 @@ struct sft_tracer_thread {
     int state, rc;
     int policy;                   /* the creator's scheduling, which a */
     struct sched_param param;     /* new thread does not inherit (SCHED_RESET_ON_FORK) */
+    cpu_set_t cpus;               /* the creator's CPUs: started on one of
+                                     them, it is let run on any once its
+                                     creator has done its own part       */
     struct tracer t;
     struct sft_rescan scans;
     struct sft_tracees tracees;
@@ -145,6 +148,8 @@ static struct sft_tracer_thread *helper_start(const struct tracer *main_t, unsig
     h->state = H_SEIZING;
     h->policy = sched_getscheduler(0);
     sched_getparam(0, &h->param);
+    if (sched_getaffinity(0, sizeof h->cpus, &h->cpus) != 0)
+        CPU_ZERO(&h->cpus);
     if (sft_rescan_init(&h->scans) != 0
         || sft_tracer_init(&h->t, main_t, part, &h->tracees, &h->unseized, &h->stats, &h->err) != 0) {
         sft_rescan_free(&h->scans);
@@ -252,8 +257,8 @@ static int echo_of_another(const struct sft_error *err)
 
 /* Starts a helper for each part above 0, each on a CPU of its own (a new
  * thread is queued on its creator's CPU, and waited there 1-4 ms while
- * this one scanned).  A helper that cannot start leaves its part to the
- * sweep. */
+ * this one scanned; once started it may run anywhere).  A helper that
+ * cannot start leaves its part to the sweep. */
 static void start_helpers(struct tracer *t, unsigned parts)
 {
     struct sft_tracees *tr = t->tracees;
@@ -284,6 +289,10 @@ static int join_parts(struct tracer *t, int rc)
 
     for (i = 0; i < t->tracees->nhelpers; i++) {
         struct sft_tracer_thread *h = t->tracees->helpers[i];
+        /* Pinned, it could wait for ever behind a busy real-time process
+         * on its CPU, and this thread with it. */
+        if (CPU_COUNT(&h->cpus) > 0)
+            pthread_setaffinity_np(h->thread, sizeof h->cpus, &h->cpus);
         if (helper_wait(h) != 0) {
             if (rc == 0 || (echo_of_another(t->err) && !echo_of_another(&h->err))) {
                 struct sft_error theirs = h->err;

@@ -4,6 +4,7 @@ use lib 't/lib';
 use FreezeThawTest;
 use Test::More;
 use List::Util qw(min);
+use POSIX ();
 use Sys::FreezeThaw;
 
 # With several CPUs the ptrace method seizes from several threads of the
@@ -181,6 +182,35 @@ for my $mode ([ 'forkidle', 200 ], ['forkloop'], ['forkchain']) {
     local $SIG{__WARN__} = sub { push @warn, @_ };
     Sys::FreezeThaw::thaw($t);
     like("@warn", qr/cut the frozen window short/, 'max_frozen: the later thaw had nothing to do');
+}
+
+# A busy real-time process above ours on the CPU a helper starts on: the
+# helper is let run elsewhere once the guard's thread has done its part
+# (pinned for good, it waited for ever, and the freeze with it).
+SKIP: {
+    my @cpus = do { my $l = status_field('self', 'Cpus_allowed_list') // ''; $l =~ /^(\d+)-(\d+)$/ ? ($1 .. $2) : () };
+    skip 'needs two CPUs', 2 if @cpus < 2;
+    my @hogs = map { eval { spawn_workload('rtbusy', $_, 50) } // () } $cpus[1];
+    skip 'SCHED_FIFO 50 is not allowed here', 2 unless @hogs;
+    local $Sys::FreezeThaw::_TRACERS = 2;
+    pipe my $r, my $w or die;
+    my $pid = fork // die;
+    if (!$pid) {
+        close $r;
+        my $t = eval { Sys::FreezeThaw::freeze({ method => 'ptrace', timeout => 5, exclude => [getppid()] }) };
+        syswrite $w, $t ? 'frozen ' . scalar(not_halted(getppid())) . "\n" : "failed $@\n";
+        Sys::FreezeThaw::thaw($t) if $t;
+        POSIX::_exit(0);
+    }
+    close $w;
+    my $rin = '';
+    vec($rin, fileno $r, 1) = 1;
+    my $line = select($rin, undef, undef, 15) ? <$r> : undef;
+    kill KILL => $pid unless defined $line;
+    waitpid $pid, 0;
+    is($line, "frozen 0\n", 'a real-time hog on a helper\'s CPU: the freeze ends, everything held');
+    kill_tree(@hogs);
+    ok(wait_until(sub { !grep { $_->[2] =~ /[Tt]/ } thread_states() }, 5), 'and nothing stays stopped');
 }
 
 # A caller with threads of its own: its guard starts none (a thread of the

@@ -17,6 +17,8 @@
  *                                        a zombie (Z) while the others run
  *   workload threadloop                  creates short-lived threads without end
  *   workload forkloop                    forks children that exit at once, without end
+ *   workload rtbusy CPU PRIO             spins on CPU at SCHED_FIFO PRIO (exits 3
+ *                                        without "ready" where it may not)
  *   workload forkidle N                  forks children that pause, without end:
  *                                        at N of them it kills them all and
  *                                        starts again
@@ -48,6 +50,7 @@
 #include <time.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -382,6 +385,22 @@ static int run_forkidle(int most)
     }
 }
 
+static int run_rtbusy(int cpu, int prio)
+{
+    cpu_set_t one;
+    struct sched_param sp;
+
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    memset(&sp, 0, sizeof sp);
+    sp.sched_priority = prio;
+    if (sched_setaffinity(0, sizeof one, &one) != 0 || sched_setscheduler(0, SCHED_FIFO, &sp) != 0)
+        return 3;
+    ready();
+    for (;;)
+        ;
+}
+
 static int run_forkchain(void)
 {
     ready();
@@ -475,6 +494,8 @@ int main(int argc, char **argv)
         return run_forkloop();
     if (!strcmp(mode, "threadburst"))
         return run_threadburst();
+    if (!strcmp(mode, "rtbusy") && argc == 4)
+        return run_rtbusy(atoi(argv[2]), atoi(argv[3]));
     if (!strcmp(mode, "forkidle") && argc == 3)
         return run_forkidle(atoi(argv[2]) > 0 ? atoi(argv[2]) : 1);
     if (!strcmp(mode, "forkchain"))
