@@ -663,73 +663,88 @@ freeze / thaw as the calling Perl code sees them, measured as root on a
 2-core virtual machine (Linux 6.18, perl 5.36) on 2026-12-05:
 
   scenario              procs   signal          ptrace          kill(-1)       cgroup v1      original 0.01
-  flat idle               100    5.4 /   0.7     4.2 /   0.6     3.4 /  0.5     0.7 /  0.5      6.0 /   2.2
-  flat idle              1000   40.3 /   7.0    27.1 /   5.4    38.7 /  6.2     4.8 /  3.8     55.2 /  22.8
-  flat idle             10000  347   /  76     288   /  42     333   / 37      46   / 52      560   / 245
-  flat busy              1000   42.1 /  47.6    22.9 /  47.1    29   / 3698     4.1 / 5520  11092   / 9492
-  chain idle             1000   39.2 /   7.6    21.6 /   5.1    28.9 /  4.2     4.0 /  2.6    711   /  23.2
-  tree idle (fanout 4)   1365   46.7 /   7.7    32.0 /   5.7    40.4 /  7.3     6.7 /  5.7     74.9 /  28.6
-  8-thread idle           250   36.9 /   6.0    29.3 /   7.7    44.4 /  7.2    11.4 /  6.8     19.4 /  11.1
+  flat idle               100    5.2 /   0.6     3.7 /   0.6     3.1 /  0.5     0.7 /  0.4      5.3 /   2.1
+  flat idle              1000   34.6 /   5.6    14.9 /   4.3    29.6 /  3.9     3.8 /  2.5     53.5 /  21.7
+  flat idle             10000  334   /  79     166   /  38     305   / 57      39   / 48      544   / 238
+  flat busy              1000   38.1 / 504      17.5 / 730      30   / 6020     3.6 / 5276  11118   / 9078
+  chain idle             1000   38.7 /   6.6    15.5 /   3.2    30.1 /  5.4     6.0 /  4.7    253   /  24.0
+  tree idle (fanout 4)   1365   43.3 /   6.7    18.3 /   3.4    38.3 /  6.6     5.3 /  3.7     72.8 /  27.9
+  8-thread idle           250   35.5 /   5.1    31.3 /   8.5    42.1 /  7.0     7.2 /  4.5     18.6 /  11.0
 
 The check of each freeze runs in a child process while the caller waits,
 so that the caller's window is as short as the original's, which is
 timed with nothing in it.  Between runs, the medians move by up to a
-third, and the original's chain by more (268 to 711 ms).
+third (the ptrace freeze of 1000 idle processes took 14.2, 20.9 and 14.9
+ms in three runs that day, and 14.5 and 15.6 in two runs of that
+scenario alone), and the original's chain by more (238 to 711 ms).
 
-On a machine full of busy processes a freeze is 263 times faster than
-the original's (485 times with ptrace): the freezer runs at the lowest
+On a machine full of busy processes a freeze is 291 times faster than
+the original's (637 times with ptrace): the freezer runs at the lowest
 real-time priority while it works when the CPUs are contended (see
 L</SAFETY>), and a process that has not stopped at the first look runs
 at that priority until it stops, for at most 2 ms (C<nudged> in
 C<last_freeze>).  Both need C<CAP_SYS_NICE>, which root has; otherwise
 nothing changes.  The thaw itself takes about 3 ms; what the caller sees
 beyond that is the wait, back at normal priority, for a CPU among the
-1000 processes it woke, which the kernel's scheduler decides: 47 ms after
-either method in the run above, 14 to 32 ms after a signal thaw and 66
-to 590 ms after a ptrace thaw (whose caller slept while the guard did
-the work) in others.  A caller that itself ran for some 25 ms of CPU
-time inside the window (the check above, done in the caller, did) waits
-0.8 to 1 s after a signal thaw instead.
+1000 processes it woke, which the kernel's scheduler decides: 504 ms
+after a signal thaw and 730 after a ptrace thaw in the run above, but
+36 and 43 ms after a signal thaw in the two runs before it that day and
+31 and 42 ms in two runs of that scenario alone (ptrace: 500 to 742 ms
+in all of them; its caller sleeps while the guard does the work).  A
+caller that itself ran for some 25 ms of CPU time inside the window (the
+check above, done in the caller, did) waits 0.8 to 1 s after a signal
+thaw instead.
 
-The freeze time per process at 10000 processes is 0.86 (signal) and
-1.06 (ptrace) times that at 1000 in the run above (0.74 to 1.11 with
-signals over ten runs in two days; ptrace froze 10000 idle processes in
-222 to 257 ms in ten freezes, 22 to 26 microseconds a process, against
-22 to 29 at 1000).  A signal freeze grows the caller by about 60 kB at
-its peak for 1000 processes and 250 kB for 10000.  The dead man's switch
-continues 100 frozen processes about 3.3 ms after the freezing process
-is killed; the guard costs about 1.5 ms per freeze, before the first
-stop.
+The freeze time per process at 10000 processes is 0.97 (signal) and
+1.11 (ptrace) times that at 1000 in the run above (0.74 to 1.11 with
+signals over ten runs in two days).  A signal freeze grows the caller
+by about 50 to 140 kB at its peak for 1000 processes and 250 kB for
+10000.  The dead man's switch continues 100 frozen processes 3 to 7 ms
+after the freezing process is killed; the guard costs about 1.5 ms per
+freeze, before the first stop.
 
-Where this release is not fast yet: an idle machine freezes only 1.4
-(signal) and 2.0 (ptrace) times faster than with the original and 5.6
-to 8.4 times slower than the cgroup freezer, and a multi-threaded
-machine 1.5 to 1.9 times slower than the original, which does not wait
-for threads other than the first.  A chain freezes 18 (signal) and 33
-(ptrace) times faster.  Most of it is F</proc>.  The signal method reads
-each process three times (found, confirmed stopped, swept at the end),
-opens a pidfd to signal it, and stops it; ptrace reads each process once,
-counts its threads with one C<fstatat>, and seizes and interrupts it.  A
-thaw sends one signal or detach per process.
+The ptrace method seizes from one thread of the guard per CPU (at most
+4): each reads and seizes the processes whose pid modulo their number is
+its own, and holds and later detaches them, while the kernel's own
+traps run on whatever CPU is free.  On 2 cores this took the freeze of
+1000 idle processes from 23-27 ms to 13-17, and the thaw from 3.4-5.4 to
+2.4-3.3 (single runs; the table's are medians under the benchmark's
+load).
+
+Where this release is not fast yet: an idle machine freezes only 1.5
+(signal) and 3.6 (ptrace) times faster than with the original and 3.9
+(ptrace) to 9 (signal) times slower than the cgroup freezer, and a
+multi-threaded machine 1.7 to 1.9 times slower than the original, which
+does not wait for threads other than the first.  A chain freezes 6.5
+(signal) and 16 (ptrace) times faster.  Most of it is F</proc>.  The
+signal method reads each process three times (found, confirmed stopped,
+swept at the end), opens a pidfd to signal it, and stops it; ptrace
+reads each process once, counts its threads with one C<fstatat>, and
+seizes and interrupts it.  A thaw sends one signal or detach per
+process.
 
 C<make bench> measures what these operations cost on the machine it runs
-on (F<bench/floor.c>: each alone, per process, on the same trees) and
-prints the least time each method could take from them.  In the run
-above, for 1000 idle processes: a stat file's first read 8.8
-microseconds, a read again 4.3, a pidfd 2.0, SIGSTOP 3.8, SIGCONT
-through the pidfd 3.2 and its close 1.1, seizing, interrupting and
-collecting a process 4.8, a detach 3.2.  So a signal freeze that opens a
-pidfd for each process and looks at it once before its stop and once
-after cannot take less than 19 ms here (ours: 40), 2.9 times faster than the original; a
-signal thaw not less than 4.3 ms (ours: 7.0), a ptrace thaw 3.2 (ours:
-5.4), 5.4 and 7.1 times faster than the original's thaw; and a ptrace
-freeze that reads each process once (for the order of the token) 13.6
-ms (ours: 27), 2.8 times the cgroup freezer's.  The targets this release
-is measured against for idle machines (6 times faster to freeze and 10 times faster to thaw
-than the original, within 3 times the cgroup freezer) are therefore out
-of reach here for the signal method and for thawing, by any order of the
-same operations, and for ptrace within reach only of a freeze that costs
-nothing else.
+on (F<bench/floor.c>: each alone, per process, on the same trees, and
+the ptrace method's from one thread per CPU) and prints the least time
+each method could take from them.  In the run above, for 1000 idle
+processes: a stat file's first read 8.9 microseconds (4.2 from two
+threads at once), a read again 4.5, a pidfd 2.1, SIGSTOP 3.9, SIGCONT
+through the pidfd 3.1 and its close 1.1, seizing, interrupting and
+collecting a process 5.6 (4.6 from two threads), a detach 3.0 (1.8 from
+two threads).  So a signal freeze that opens a pidfd for each process
+and looks at it once before its stop and once after cannot take less
+than 19 ms here (ours: 35), 2.8 times faster than the original; a signal
+thaw not less than 4.2 ms (ours: 5.6), 5.2 times faster than the
+original's thaw; a ptrace thaw 1.8 ms (ours: 4.3), 12 times faster; and
+a ptrace freeze that reads each process once (for the order of the
+token) 8.7 ms (ours: 14.9), 2.3 times the cgroup freezer's.  The targets
+this release is measured against for idle machines (6 times faster to
+freeze and 10 times faster to thaw than the original, within 3 times
+the cgroup freezer) are therefore out of reach here for the signal
+method, by any order of the same operations.  For ptrace they are
+within reach of the operations alone; ours add the guard's start (1.5
+ms), a last read of /proc (0.4 ms), and the round trips between the
+caller and the guard.
 
 Which method: C<ptrace> is the one parents cannot notice (see
 L</METHODS>) and freezes faster in every scenario above; C<signal> (the
