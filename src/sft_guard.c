@@ -473,6 +473,19 @@ static void guard_main(struct sft_guard_shared *s, struct sft_boost *boost, int 
     }
 }
 
+/* The caller's start time, and its threads just before the fork. */
+static void note_caller(struct sft_guard_shared *s, const char *procdir)
+{
+    char path[256];
+    struct sft_stat st;
+
+    snprintf(path, sizeof path, "%s/%ld/stat", procdir, (long)s->caller);
+    if (sft_stat_read(path, &st) == 0) {
+        s->caller_starttime = st.starttime;
+        s->caller_threads = st.num_threads;
+    }
+}
+
 int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
                     struct sft_error *err)
 {
@@ -494,15 +507,7 @@ int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
         return sft_error_set(err, SFT_E_GUARD, errno, "cannot start the guard process: mmap");
     s->state = G_STARTING;
     s->caller = getpid();
-    {
-        char path[256];
-        struct sft_stat st;
-        snprintf(path, sizeof path, "%s/%ld/stat", procdir, (long)s->caller);
-        if (sft_stat_read(path, &st) == 0) {
-            s->caller_starttime = st.starttime;
-            s->caller_threads = st.num_threads;
-        }
-    }
+    note_caller(s, procdir);
     s->max_frozen = max_frozen;
     s->cap = cap;
     snprintf(s->procdir, sizeof s->procdir, "%s", procdir);
