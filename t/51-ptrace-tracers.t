@@ -186,7 +186,9 @@ for my $mode ([ 'forkidle', 200 ], ['forkloop'], ['forkchain']) {
 
 # A busy real-time process above ours on the CPU a helper starts on: the
 # helper is let run elsewhere once the guard's thread has done its part
-# (pinned for good, it waited for ever, and the freeze with it).
+# (pinned for good, it waited for ever, and the freeze with it).  The
+# spinner holds that CPU for well under a second here, 15 at most if the
+# freeze hangs; the namespace's end kills it whatever happens.
 SKIP: {
     my @cpus = do { my $l = status_field('self', 'Cpus_allowed_list') // ''; $l =~ /^(\d+)-(\d+)$/ ? ($1 .. $2) : () };
     skip 'needs two CPUs', 2 if @cpus < 2;
