@@ -85,17 +85,7 @@ for my $how (qw(signalfd siginfo)) {
 {
     my @work = (spawn_workload('busy'), spawn_workload('threads', 4, 'busy'));
     for my $round (1 .. 10) {
-        pipe my $r, my $w or die;
-        my $pid = fork // die;
-        if (!$pid) {
-            close $r;
-            my $t = Sys::FreezeThaw::freeze({ method => 'ptrace', exclude => [getppid()] });
-            syswrite $w, 'x';
-            sleep 60;
-            exit 0;
-        }
-        close $w;
-        sysread $r, my $buf, 1;
+        my $pid = frozen_child(method => 'ptrace');
         ok(scalar(halted_in(@work)), "kill round $round: frozen");
         kill KILL => $pid;
         waitpid $pid, 0;

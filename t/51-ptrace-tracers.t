@@ -155,17 +155,7 @@ for my $mode ([ 'forkidle', 200 ], ['forkloop'], ['forkchain']) {
     local $Sys::FreezeThaw::_TRACERS = 2;
     my @pids = (@work, map { descendants($_) } @work);
     for my $round (1 .. 5) {
-        pipe my $r, my $w or die;
-        my $pid = fork // die;
-        if (!$pid) {
-            close $r;
-            my $t = Sys::FreezeThaw::freeze({ method => 'ptrace', exclude => [getppid()] });
-            syswrite $w, 'x';
-            sleep 60;
-            exit 0;
-        }
-        close $w;
-        sysread $r, my $buf, 1;
+        my $pid = frozen_child(method => 'ptrace');
         my %tr = tracers_of(@pids);
         my %tracers = map { $_ => 1 } grep { $_ } values %tr;
         is(scalar(keys %tracers), 2, "kill round $round: frozen by two tracer threads");

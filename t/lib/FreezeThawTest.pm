@@ -26,7 +26,7 @@ our @ISA = ('Exporter');
 our @EXPORT = qw(
     workload built spawn_workload ready_info kill_tree kill_others descendants thread_states
     not_halted first_running halted_in frozen_ok thawed_ok stopped_by_hand wait_until
-    not_normal
+    not_normal frozen_child
 );
 
 my $NONCE_VAR = 'FREEZETHAW_TEST_NS';
@@ -300,6 +300,25 @@ sub thawed_ok {
     local $Test::Builder::Level = $Test::Builder::Level + 1;
     return Test::More::is_deeply(\@stopped, [], $name)
         || Test::More::diag("still stopped: @stopped");
+}
+
+# Forks a child that freezes with the given options (this process
+# excluded: it watches), then sleeps until killed.  Returns the child's pid
+# once it has frozen: kill it to try the dead man's switch.
+sub frozen_child {
+    my (%opt) = @_;
+    pipe my $r, my $w or die "pipe: $!";
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        close $r;
+        my $t = Sys::FreezeThaw::freeze({ exclude => [getppid()], %opt });
+        syswrite $w, 'x';
+        sleep 60;
+        POSIX::_exit(0);
+    }
+    close $w;
+    sysread $r, my $buf, 1;
+    return $pid;
 }
 
 # Stops pid with SIGSTOP and waits until the kernel shows it stopped.
