@@ -307,8 +307,7 @@ static int join_parts(struct tracer *t, int rc)
         }
         if (rc == 0)
             rc = sft_tracer_adopt(t, &h->t);
-        sft_tracer_free(&h->t);
-        sft_rescan_free(&h->scans);
+        /* its memory goes with it, after the thaw: not in the window */
     }
     return rc;
 }
