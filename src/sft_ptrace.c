@@ -150,13 +150,10 @@ static struct sft_tracer_thread *helper_start(const struct tracer *main_t, unsig
     sched_getparam(0, &h->param);
     if (sched_getaffinity(0, sizeof h->cpus, &h->cpus) != 0)
         CPU_ZERO(&h->cpus);
-    if (sft_rescan_init(&h->scans) != 0
-        || sft_tracer_init(&h->t, main_t, part, &h->tracees, &h->unseized, &h->stats, &h->err) != 0) {
-        sft_rescan_free(&h->scans);
-        sft_error_free(&h->err);
-        pthread_mutex_destroy(&h->lock);
-        pthread_cond_destroy(&h->cond);
-        free(h);
+    /* The tracer first: a failed init leaves it freed, safe to free again. */
+    if (sft_tracer_init(&h->t, main_t, part, &h->tracees, &h->unseized, &h->stats, &h->err) != 0
+        || sft_rescan_init(&h->scans) != 0) {
+        helper_free(h);
         return NULL;
     }
     /* Its frames are a few path buffers deep. */
@@ -181,7 +178,7 @@ static struct sft_tracer_thread *helper_start(const struct tracer *main_t, unsig
     return h;
 }
 
-/* Waits until h has frozen its part; returns its result. */
+/* Waits until h has frozen its part (or given up on it); returns its result. */
 static int helper_wait(struct sft_tracer_thread *h)
 {
     int rc;
@@ -202,9 +199,8 @@ static void release_helpers(struct sft_tracees *t)
 
     for (i = 0; i < t->nhelpers; i++) {
         struct sft_tracer_thread *h = t->helpers[i];
+        (void)helper_wait(h);
         pthread_mutex_lock(&h->lock);
-        while (h->state == H_SEIZING)
-            pthread_cond_wait(&h->cond, &h->lock);
         h->state = H_RELEASED;
         pthread_cond_broadcast(&h->cond);
         pthread_mutex_unlock(&h->lock);

@@ -136,6 +136,16 @@ static int give_up(struct tracer *t, const struct sft_proc *p)
     return 0;
 }
 
+/* A task's stat, read under the tracer's descriptor of /proc; counted. */
+static int read_stat(struct tracer *t, pid_t tid, struct sft_stat *st)
+{
+    char path[256];
+
+    snprintf(path, sizeof path, "%s/%ld/stat", t->procdir, (long)tid);
+    t->stats->stat_reads++;
+    return sft_statfds_read(&t->procfiles, tid, path, st);
+}
+
 /* Why PTRACE_SEIZE refused a process (EPERM), read only then. */
 enum refusal {
     R_GONE,     /* it died since it was read (a zombie cannot be seized)   */
@@ -152,20 +162,19 @@ static enum refusal refused(struct tracer *t, pid_t pid)
     struct sft_status ss;
     struct stat sb;
 
-    snprintf(path, sizeof path, "%s/%ld/stat", t->procdir, (long)pid);
-    t->stats->stat_reads += 2;
-    if (sft_stat_read(path, &st) != 0)
+    if (read_stat(t, pid, &st) != 0)
         return R_GONE;
     /* as sft_scan: a zombie leader whose other threads run is not gone */
     if ((sft_state_is_dead(st.state) || (st.flags & SFT_PF_EXITING)) && st.num_threads <= 1)
         return R_GONE;
     snprintf(path, sizeof path, "%s/%ld/status", t->procdir, (long)pid);
+    t->stats->stat_reads++;
     if (sft_status_read(path, &ss) != 0)
         return R_GONE;
     if (ss.tracer <= 0)
         return R_OTHER;
     snprintf(path, sizeof path, "%s/%ld/task/%ld", t->procdir, (long)getpid(), (long)ss.tracer);
-    return stat(path, &sb) == 0 ? R_OURS : R_OTHER;
+    return sft_statfds_stat(&t->procfiles, path, &sb) == 0 ? R_OURS : R_OTHER;
 }
 
 /* How many threads the process has, from the link count of its task
@@ -242,12 +251,9 @@ static int seize_process(struct tracer *t, const struct sft_proc *p, int leader_
 
 static char thread_state(struct tracer *t, pid_t tid)
 {
-    char path[256];
     struct sft_stat st;
 
-    snprintf(path, sizeof path, "%s/%ld/stat", t->procdir, (long)tid);
-    t->stats->stat_reads++;
-    return sft_statfds_read(&t->procfiles, tid, path, &st) == 0 ? st.state : 0;
+    return read_stat(t, tid, &st) == 0 ? st.state : 0;
 }
 
 /* A fork or vfork event: the child is seized by the kernel and will report
