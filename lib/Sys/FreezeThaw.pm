@@ -324,7 +324,10 @@ for processes and into sending stops and waiting for them.
 =item C<scans>, C<stat_reads>
 
 How many times F</proc> was read through, and how many F<stat> and
-F<status> files were read in all.
+F<status> files were read in all.  With the ptrace method and several
+tracer threads (see L</METHODS>), C<scans> and the times are those of
+the guard's main thread (its part, then its reads of all of F</proc>);
+C<stat_reads> counts every thread's.
 
 =item C<nudged>
 
