@@ -76,6 +76,8 @@ for my $n (1, 2, 3, 0) {
     is_deeply([ grep { keys %{ $by_part{$_} } != 1 } sort keys %by_part ], [],
               "$what: one tracer thread for the pids of each part (pid modulo $want)");
     is($r->{threads}, $threads, "$what: the report counts every thread");
+    my $in_token = () = map { @$_ } @$t;
+    cmp_ok($r->{stat_reads}, '>=', $in_token, "$what: and every tracer's reads (each process read once at least)");
     my %seen;
     is_deeply([ grep { $seen{$_}++ } map { @$_ } @$t ], [], "$what: no pid twice in the token");
     Sys::FreezeThaw::thaw($t);
