@@ -110,17 +110,47 @@ static void settle(int procfd, const pid_t *pids, int n, int stopped)
     }
 }
 
-static double time_stat_reads(int procfd, const pid_t *pids, int n)
+/* Each operation over pids first, first + step, ... (step 1: all of
+ * them; one thread per part in the parallel measurement). */
+static void read_stats(int procfd, const pid_t *pids, int n, int first, int step)
 {
     char path[32], buf[512];
-    double t0 = now();
-    for (int i = 0; i < n; i++) {
+    for (int i = first; i < n; i += step) {
         snprintf(path, sizeof path, "%d/stat", (int)pids[i]);
         int fd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
         if (fd < 0 || read(fd, buf, sizeof buf) <= 0)
             die("reading the stat of", pids[i]);
         close(fd);
     }
+}
+
+/* Seize and interrupt, then collect every trap. */
+static void seize_all(const pid_t *pids, int n, int first, int step)
+{
+    for (int i = first; i < n; i += step) {
+        if (ptrace(PTRACE_SEIZE, pids[i], 0, 0) < 0)
+            die("PTRACE_SEIZE", pids[i]);
+        if (ptrace(PTRACE_INTERRUPT, pids[i], 0, 0) < 0)
+            die("PTRACE_INTERRUPT", pids[i]);
+    }
+    for (int i = first; i < n; i += step) {
+        int status;
+        if (waitpid(pids[i], &status, __WALL) != pids[i])
+            die("waitpid", pids[i]);
+    }
+}
+
+static void detach_all(const pid_t *pids, int n, int first, int step)
+{
+    for (int i = first; i < n; i += step)
+        if (ptrace(PTRACE_DETACH, pids[i], 0, 0) < 0)
+            die("PTRACE_DETACH", pids[i]);
+}
+
+static double time_stat_reads(int procfd, const pid_t *pids, int n)
+{
+    double t0 = now();
+    read_stats(procfd, pids, n, 0, 1);
     return now() - t0;
 }
 
@@ -185,21 +215,9 @@ static double time_pidfd_signals(const pid_t *pids, int nkept, int *fds, int sig
 static double time_ptrace(const pid_t *pids, int n, double *detach)
 {
     double t0 = now();
-    for (int i = 0; i < n; i++) {
-        if (ptrace(PTRACE_SEIZE, pids[i], 0, 0) < 0)
-            die("PTRACE_SEIZE", pids[i]);
-        if (ptrace(PTRACE_INTERRUPT, pids[i], 0, 0) < 0)
-            die("PTRACE_INTERRUPT", pids[i]);
-    }
-    for (int i = 0; i < n; i++) {
-        int status;
-        if (waitpid(pids[i], &status, __WALL) != pids[i])
-            die("waitpid", pids[i]);
-    }
+    seize_all(pids, n, 0, 1);
     double t1 = now();
-    for (int i = 0; i < n; i++)
-        if (ptrace(PTRACE_DETACH, pids[i], 0, 0) < 0)
-            die("PTRACE_DETACH", pids[i]);
+    detach_all(pids, n, 0, 1);
     *detach = now() - t1;
     return t1 - t0;
 }
@@ -208,7 +226,7 @@ static double time_ptrace(const pid_t *pids, int n, double *detach)
 struct part {
     pthread_t thread;
     const pid_t *pids;
-    int n, k, nthreads, cpu, procfd;
+    int n, k, nthreads, procfd;
     pthread_barrier_t *bar;
     double end[3];    /* when its reads, its stops, its detaches ended */
 };
@@ -217,36 +235,17 @@ static void *part_main(void *arg)
 {
     struct part *p = arg;
     struct sched_param sp = { .sched_priority = 1 };
-    char path[32], buf[512];
 
     /* as the main thread, which a new thread does not inherit */
     sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp);
     pthread_barrier_wait(p->bar);
-    for (int i = p->k; i < p->n; i += p->nthreads) {
-        snprintf(path, sizeof path, "%d/stat", (int)p->pids[i]);
-        int fd = openat(p->procfd, path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || read(fd, buf, sizeof buf) <= 0)
-            die("reading the stat of", p->pids[i]);
-        close(fd);
-    }
+    read_stats(p->procfd, p->pids, p->n, p->k, p->nthreads);
     p->end[0] = now();
     pthread_barrier_wait(p->bar);
-    for (int i = p->k; i < p->n; i += p->nthreads) {
-        if (ptrace(PTRACE_SEIZE, p->pids[i], 0, 0) < 0)
-            die("PTRACE_SEIZE", p->pids[i]);
-        if (ptrace(PTRACE_INTERRUPT, p->pids[i], 0, 0) < 0)
-            die("PTRACE_INTERRUPT", p->pids[i]);
-    }
-    for (int i = p->k; i < p->n; i += p->nthreads) {
-        int status;
-        if (waitpid(p->pids[i], &status, __WALL) != p->pids[i])
-            die("waitpid", p->pids[i]);
-    }
+    seize_all(p->pids, p->n, p->k, p->nthreads);
     p->end[1] = now();
     pthread_barrier_wait(p->bar);
-    for (int i = p->k; i < p->n; i += p->nthreads)
-        if (ptrace(PTRACE_DETACH, p->pids[i], 0, 0) < 0)
-            die("PTRACE_DETACH", p->pids[i]);
+    detach_all(p->pids, p->n, p->k, p->nthreads);
     p->end[2] = now();
     return NULL;
 }
@@ -281,7 +280,7 @@ static void time_parallel(int procfd, const pid_t *pids, int n, int nthreads, do
             cpu++;
         while (cpu < CPU_SETSIZE && !CPU_ISSET((unsigned)cpu, &cpus));
         parts[k] = (struct part){ .pids = pids, .n = n, .k = k, .nthreads = nthreads,
-                                  .cpu = cpu, .procfd = procfd, .bar = &bar };
+                                  .procfd = procfd, .bar = &bar };
         pthread_attr_init(&attr);
         CPU_ZERO(&one);
         if (cpu < CPU_SETSIZE) {
