@@ -140,6 +140,25 @@ for my $phase (qw(freeze thaw)) {
     cmp_ok($took, '<', 2 + 1, 'at once (well under its TIMEOUT)');
 }
 
+# 5a. The lock file's first line names the holder, even over a longer
+# line a former holder left there (the file is rewritten, never truncated).
+{
+    my $ino = (stat '/proc/self/ns/pid')[1];
+    my ($lock) = grep { -e } map { "$_/sys-freezethaw-pidns-$ino.lock" } qw(/run/lock /dev/shm /tmp);
+    ok($lock, 'the lock file exists') or diag('none in /run/lock, /dev/shm, /tmp');
+    if ($lock) {
+        open my $fh, '+<', $lock or die "$lock: $!";
+        print $fh "4" x 40, "\n";
+        close $fh or die "$lock: $!";
+        my $t = Sys::FreezeThaw::freeze();
+        open $fh, '<', $lock or die "$lock: $!";
+        my $first = <$fh>;
+        close $fh;
+        Sys::FreezeThaw::thaw($t);
+        like($first, qr/^ *$$\n\z/, 'the lock file names the caller alone on its first line');
+    }
+}
+
 # 5b. A freeze inside a freezethaw block fails the same way, and the outer
 # window goes on.
 {
