@@ -76,6 +76,7 @@ struct sft_guard_shared {
     char record_path[256];        /* "": none                         */
     /* The ptrace method: the guard freezes.  Request: */
     int ptrace_method;            /* entries[] hold results, not a record */
+    int freeze_at_once;           /* asked for at the start: no 'F'   */
     double timeout;
     int partial_ok, no_pidfd, tracers;
     size_t nexclude;              /* the exclusions are in entries[]  */
@@ -319,6 +320,27 @@ static void undo_all(struct sft_guard_shared *s, struct held *h)
         continue_all(s);
 }
 
+/* Carries out the caller's command ('F' freeze, 'T' thaw) and replies. */
+static void run_command(struct sft_guard_shared *s, struct held *h, char cmd, int reply_fd)
+{
+    char reply = cmd == 'F' ? 'f' : 't';
+    struct sft_boost cmd_boost;
+
+    /* Until the reply is written: at normal priority the reply to a thaw
+     * waited half a second behind the busy processes woken. */
+    sft_boost_begin(&cmd_boost, 0);
+    if (cmd == 'F') {
+        s->ptrace_method = 1;
+        ptrace_freeze(s, h);
+    } else if (cmd == 'T') {
+        ptrace_thaw(h);
+    }
+    if (write(reply_fd, &reply, 1) < 0) {
+        /* the caller is gone: its loop sees it */
+    }
+    sft_boost_end(&cmd_boost);
+}
+
 static void guard_main(struct sft_guard_shared *s, struct sft_boost *boost, int release_fd,
                        int ready_fd, int cmd_fd, int reply_fd)
 {
@@ -396,6 +418,11 @@ static void guard_main(struct sft_guard_shared *s, struct sft_boost *boost, int 
      * that waits for the CPU behind busy processes reacts late, and a guard
      * slow to exit after a thaw kept the lock from the next freeze. */
     sft_boost_child_keep(boost);
+    /* Asked for with the start: the round trip of a command (the ready
+     * byte read, 'F' written, poll() woken) cost 0.1-0.2 ms before the
+     * first seizure. */
+    if (s->freeze_at_once)
+        run_command(s, &h, 'F', reply_fd);
 
     for (;;) {
         struct pollfd pf[4];
@@ -427,23 +454,8 @@ static void guard_main(struct sft_guard_shared *s, struct sft_boost *boost, int 
             _exit(1);
         if (n > 0 && (pf[0].revents & (POLLIN | POLLHUP)))
             gone = read(release_fd, buf, sizeof buf) == 0;   /* every writer closed */
-        if (n > 0 && (pf[1].revents & POLLIN) && read(cmd_fd, buf, 1) == 1) {
-            char reply = buf[0] == 'F' ? 'f' : 't';
-            struct sft_boost cmd_boost;
-            /* Until the reply is written: at normal priority the reply to a
-             * thaw waited half a second behind the busy processes woken. */
-            sft_boost_begin(&cmd_boost, 0);
-            if (buf[0] == 'F') {
-                s->ptrace_method = 1;
-                ptrace_freeze(s, &h);
-            } else if (buf[0] == 'T') {
-                ptrace_thaw(&h);
-            }
-            if (write(reply_fd, &reply, 1) < 0) {
-                /* the caller is gone: seen below */
-            }
-            sft_boost_end(&cmd_boost);
-        }
+        if (n > 0 && (pf[1].revents & POLLIN) && read(cmd_fd, buf, 1) == 1)
+            run_command(s, &h, buf[0], reply_fd);
         if (n > 0 && (pf[2].revents & POLLIN)) {
             /* A tracee died: its death is reported to us first; reaping it
              * passes it on to its real parent, whose wait() would hang. */
@@ -486,8 +498,26 @@ static void note_caller(struct sft_guard_shared *s, const char *procdir)
     }
 }
 
+/* The ptrace method's request, in the shared mapping for the guard. */
+static int request_ptrace(struct sft_guard_shared *s, const struct sft_freeze_opts *o,
+                          struct sft_error *err)
+{
+    size_t i;
+
+    if (o->nexclude > s->cap)
+        return sft_error_set(err, SFT_E_NOMEM, ENOMEM, "too many exclusions");
+    s->timeout = o->timeout;
+    s->partial_ok = o->partial_ok;
+    s->no_pidfd = o->no_pidfd;
+    s->tracers = o->tracers;
+    s->nexclude = o->nexclude;
+    for (i = 0; i < o->nexclude; i++)
+        s->entries[i].pid = o->exclude[i];
+    return 0;
+}
+
 int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
-                    struct sft_error *err)
+                    const struct sft_freeze_opts *ptrace_now, struct sft_error *err)
 {
     size_t cap = SFT_PID_MAX, len = sizeof(struct sft_guard_shared) + cap * sizeof(struct sft_guard_entry);
     struct sft_guard_shared *s;
@@ -511,6 +541,13 @@ int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
     s->max_frozen = max_frozen;
     s->cap = cap;
     snprintf(s->procdir, sizeof s->procdir, "%s", procdir);
+    if (ptrace_now) {
+        if (request_ptrace(s, ptrace_now, err) != 0) {
+            munmap(s, len);
+            return -1;
+        }
+        s->freeze_at_once = 1;
+    }
 
     if (pipe2(release, O_CLOEXEC) != 0) {
         munmap(s, len);
@@ -640,13 +677,11 @@ void sft_guard_release(struct sft_guard *g)
 /* Sends a one-byte command and waits for the reply.  While waiting, a
  * signal of abort_on pending for the caller is passed on to the guard as
  * SIGUSR1, which ends its freeze; returns that signal, or 0. */
-static int command(struct sft_guard *g, char cmd, const sigset_t *abort_on)
+static int await_reply(struct sft_guard *g, const sigset_t *abort_on)
 {
     char reply;
     int aborted = 0;
 
-    if (write(g->cmd_fd, &cmd, 1) != 1)
-        return -1;
     for (;;) {
         struct pollfd pf = { g->reply_fd, POLLIN, 0 };
         int n = poll(&pf, 1, 10);
@@ -660,6 +695,13 @@ static int command(struct sft_guard *g, char cmd, const sigset_t *abort_on)
     }
 }
 
+static int command(struct sft_guard *g, char cmd, const sigset_t *abort_on)
+{
+    if (write(g->cmd_fd, &cmd, 1) != 1)
+        return -1;
+    return await_reply(g, abort_on);
+}
+
 int sft_guard_ptrace_freeze(struct sft_guard *g, const struct sft_freeze_opts *o,
                             struct sft_token *token, struct sft_freeze_stats *stats,
                             pid_t *fallback, size_t *nfallback, struct sft_error *err)
@@ -668,16 +710,12 @@ int sft_guard_ptrace_freeze(struct sft_guard *g, const struct sft_freeze_opts *o
     size_t i, k;
     int aborted;
 
-    if (o->nexclude > s->cap)
-        return sft_error_set(err, SFT_E_NOMEM, ENOMEM, "too many exclusions");
-    s->timeout = o->timeout;
-    s->partial_ok = o->partial_ok;
-    s->no_pidfd = o->no_pidfd;
-    s->tracers = o->tracers;
-    s->nexclude = o->nexclude;
-    for (i = 0; i < o->nexclude; i++)
-        s->entries[i].pid = o->exclude[i];
-    aborted = command(g, 'F', o->abort_on);
+    if (s->freeze_at_once)
+        aborted = await_reply(g, o->abort_on);
+    else if (request_ptrace(s, o, err) != 0)
+        return -1;
+    else
+        aborted = command(g, 'F', o->abort_on);
     if (aborted < 0)
         return sft_error_set(err, SFT_E_GUARD, ECHILD, "the guard process died");
 

@@ -39,10 +39,12 @@ struct sft_guard {
 };
 
 /* Starts the guard; max_frozen 0 means no limit.  procdir is the /proc to
- * read (NULL: "/proc").  Returns 0, or -1 with err set: SFT_E_LOCKED if
- * another freeze holds this PID namespace, SFT_E_GUARD otherwise. */
+ * read (NULL: "/proc").  With ptrace_now, the guard starts the ptrace
+ * method's freeze as soon as it is armed, and sft_guard_ptrace_freeze only
+ * waits for it.  Returns 0, or -1 with err set: SFT_E_LOCKED if another
+ * freeze holds this PID namespace, SFT_E_GUARD otherwise. */
 int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
-                    struct sft_error *err);
+                    const struct sft_freeze_opts *ptrace_now, struct sft_error *err);
 
 /* What sft_guard_recover found and did. */
 struct sft_recovery {

@@ -46,20 +46,22 @@ int sft_window_freeze(struct sft_window *w, struct sft_freeze_opts *o, double ma
      * machine full of busy processes, each of its turns came hundreds of
      * milliseconds apart. */
     sft_boost_begin(&boost, SFT_BOOST_IF_CONTENDED);
-    if (sft_guard_start(&w->guard, max_frozen, NULL, err) != 0) {
+
+    /* Signals that would end the caller are held while the freeze runs
+     * (with ptrace it starts with the guard); the method ends the freeze
+     * when one is pending, continues everything, and the signal is
+     * delivered once unblocked below. */
+    sigemptyset(&abort_set);
+    for (i = 0; i < sizeof abort_signals / sizeof abort_signals[0]; i++)
+        sigaddset(&abort_set, abort_signals[i]);
+    pthread_sigmask(SIG_BLOCK, &abort_set, &old_mask);
+    if (sft_guard_start(&w->guard, max_frozen, NULL, use_ptrace ? o : NULL, err) != 0) {
+        pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
         sft_boost_end(&boost);
         restore_job_signals(w);
         w->thawed = 1;
         return -1;
     }
-
-    /* Signals that would end the caller are held while the freeze runs;
-     * the method ends the freeze when one is pending, continues
-     * everything, and the signal is delivered once unblocked below. */
-    sigemptyset(&abort_set);
-    for (i = 0; i < sizeof abort_signals / sizeof abort_signals[0]; i++)
-        sigaddset(&abort_set, abort_signals[i]);
-    pthread_sigmask(SIG_BLOCK, &abort_set, &old_mask);
 
     o->guard = &w->guard;
     o->abort_on = &abort_set;
