@@ -226,6 +226,11 @@ _freeze(SV *exclude, NV timeout, int partial_ok, NV max_frozen, int no_pidfd, in
     PUSHs(token_ref);
     PUSHs(stats_ref);
 
+void
+_guard_program(SV *path)
+  CODE:
+    sft_guard_set_program(SvOK(path) ? SvPV_nolen(path) : NULL);
+
 int
 _thaw(SV *token_sv)
   PREINIT:

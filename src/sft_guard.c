@@ -10,6 +10,7 @@
 #include "sft_pidset.h"
 #include "sft_procstat.h"
 #include "sft_ptrace.h"
+#include "sft_spawn.h"
 #include "sft_thaw.h"
 
 #include <errno.h>
@@ -24,6 +25,7 @@
 #include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -516,13 +518,81 @@ static int request_ptrace(struct sft_guard_shared *s, const struct sft_freeze_op
     return 0;
 }
 
-int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
-                    const struct sft_freeze_opts *ptrace_now, struct sft_error *err)
+/* The guard program beside the library, or "" to fork the guard. */
+static char guard_program[4096];
+
+void sft_guard_set_program(const char *path)
 {
-    size_t cap = SFT_PID_MAX, len = sizeof(struct sft_guard_shared) + cap * sizeof(struct sft_guard_entry);
+    guard_program[0] = 0;
+    if (path && strlen(path) < sizeof guard_program)
+        strcpy(guard_program, path);
+}
+
+/* Room for every possible pid; only the pages written are ever used. */
+#define SHARED_CAP SFT_PID_MAX
+#define SHARED_LEN (sizeof(struct sft_guard_shared) + SHARED_CAP * sizeof(struct sft_guard_entry))
+
+/* The guard program's main: descriptor 3 is the shared mapping's file, 4
+ * to 7 the release, ready, command and reply pipes; argv[1] says whether
+ * it inherited the caller's boost, argv[2] the mapping's size, which must
+ * be this build's (a program of another build of the library would read
+ * another layout).  It forks the guard and exits, as the forked middle
+ * process does, so that the caller's wait() never sees the guard. */
+int sft_guard_program_main(int argc, char **argv)
+{
     struct sft_guard_shared *s;
     struct sft_boost boost;
-    int release[2], ready[2], cmd[2], reply[2], st, state;
+    struct stat st;
+    pid_t guard;
+
+    if (argc != 3 || fstat(3, &st) != 0 || (size_t)st.st_size != SHARED_LEN
+        || strtoull(argv[2], NULL, 10) != (unsigned long long)SHARED_LEN)
+        return 2;
+    s = mmap(NULL, SHARED_LEN, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, 3, 0);
+    if (s == MAP_FAILED)
+        return 2;
+    close(3);
+    memset(&boost, 0, sizeof boost);
+    boost.active = argv[1][0] == '1';
+    guard = fork();
+    if (guard == 0)
+        guard_main(s, &boost, 4, 5, 6, 7);
+    return guard < 0 ? 1 : 0;
+}
+
+/* Starts the middle process: the guard program, or a fork of the caller.
+ * Returns its pid, or -1. */
+static pid_t start_middle(struct sft_guard_shared *s, int map_fd, struct sft_boost *boost,
+                          const int fds[4])
+{
+    pid_t mid;
+
+    if (map_fd >= 0) {
+        char boosted[2] = { boost->active ? '1' : '0', 0 }, len[32];
+        char *argv[] = { guard_program, boosted, len, NULL };
+        int all[5] = { map_fd, fds[0], fds[1], fds[2], fds[3] };
+
+        snprintf(len, sizeof len, "%llu", (unsigned long long)SHARED_LEN);
+        return sft_spawn(guard_program, argv, all, 5);
+    }
+    mid = fork();
+    if (mid == 0) {
+        pid_t guard = fork();
+        if (guard == 0)
+            guard_main(s, boost, fds[0], fds[1], fds[2], fds[3]);
+        _exit(guard < 0 ? 1 : 0);
+    }
+    return mid;
+}
+
+static int start_guard(struct sft_guard *g, double max_frozen, const char *procdir,
+                       const struct sft_freeze_opts *ptrace_now, int spawn,
+                       struct sft_error *err)
+{
+    size_t cap = SHARED_CAP, len = SHARED_LEN;
+    struct sft_guard_shared *s = MAP_FAILED;
+    struct sft_boost boost;
+    int release[2], ready[2], cmd[2], reply[2], st, state, map_fd = -1;
     pid_t mid;
     char one;
     ssize_t n;
@@ -531,8 +601,13 @@ int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
     g->release_fd = g->cmd_fd = g->reply_fd = g->record_fd = -1;
     if (!procdir)
         procdir = "/proc";
-    /* Room for every possible pid; only the pages written are ever used. */
-    s = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (spawn) {
+        s = sft_spawn_shared_map(len, &map_fd);
+        if (!s)
+            return 1;   /* fork instead */
+    } else {
+        s = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    }
     if (s == MAP_FAILED)
         return sft_error_set(err, SFT_E_GUARD, errno, "cannot start the guard process: mmap");
     s->state = G_STARTING;
@@ -550,13 +625,18 @@ int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
     }
 
     if (pipe2(release, O_CLOEXEC) != 0) {
+        int saved = errno;
+        if (map_fd >= 0)
+            close(map_fd);
         munmap(s, len);
-        return sft_error_set(err, SFT_E_GUARD, errno, "cannot start the guard process: pipe");
+        return sft_error_set(err, SFT_E_GUARD, saved, "cannot start the guard process: pipe");
     }
     if (pipe2(ready, O_CLOEXEC) != 0 || pipe2(cmd, O_CLOEXEC) != 0 || pipe2(reply, O_CLOEXEC) != 0) {
         int saved = errno;
         close(release[0]);
         close(release[1]);
+        if (map_fd >= 0)
+            close(map_fd);
         munmap(s, len);
         return sft_error_set(err, SFT_E_GUARD, saved, "cannot start the guard process: pipe");
     }
@@ -564,13 +644,12 @@ int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
      * waits hundreds of milliseconds for each turn to start, and the
      * caller waits for it: it inherits the caller's boost until armed. */
     sft_boost_begin(&boost, SFT_BOOST_INHERIT);
-    mid = fork();
-    if (mid == 0) {
-        pid_t guard = fork();
-        if (guard == 0)
-            guard_main(s, &boost, release[0], ready[1], cmd[0], reply[1]);
-        _exit(guard < 0 ? 1 : 0);
+    {
+        int fds[4] = { release[0], ready[1], cmd[0], reply[1] };
+        mid = start_middle(s, map_fd, &boost, fds);
     }
+    if (map_fd >= 0)
+        close(map_fd);
     close(release[0]);
     close(ready[1]);
     close(cmd[0]);
@@ -614,6 +693,11 @@ int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
     close(release[1]);
     close(cmd[1]);
     close(reply[0]);
+    if (spawn && state == G_STARTING) {
+        /* The program did not start, or is of another build: fork. */
+        munmap(s, len);
+        return 1;
+    }
     if (state == G_BUSY) {
         sft_error_note(err, s->holder_caller, NULL, 0, 0, 0);
         sft_error_note(err, s->holder, NULL, 0, 0, 0);
@@ -625,6 +709,17 @@ int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
     }
     munmap(s, len);
     return -1;
+}
+
+int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
+                    const struct sft_freeze_opts *ptrace_now, struct sft_error *err)
+{
+    if (guard_program[0]) {
+        int rc = start_guard(g, max_frozen, procdir, ptrace_now, 1, err);
+        if (rc != 1)
+            return rc;
+    }
+    return start_guard(g, max_frozen, procdir, ptrace_now, 0, err);
 }
 
 long sft_guard_record(struct sft_guard *g, pid_t pid, unsigned long long starttime)

@@ -46,6 +46,14 @@ struct sft_guard {
 int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
                     const struct sft_freeze_opts *ptrace_now, struct sft_error *err);
 
+/* The guard program to start with posix_spawn (see sft_spawn.h), or
+ * NULL to fork the guard from the caller.  A program that cannot start,
+ * or belongs to another build, is passed over for a fork. */
+void sft_guard_set_program(const char *path);
+
+/* The main of that program (src/prog/freezethaw-guard.c). */
+int sft_guard_program_main(int argc, char **argv);
+
 /* What sft_guard_recover found and did. */
 struct sft_recovery {
     size_t records;       /* records of freezes whose caller and guard died */

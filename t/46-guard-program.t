@@ -1,0 +1,91 @@
+use strict;
+use warnings;
+use lib 't/lib';
+use FreezeThawTest;
+use Test::More;
+use File::Temp ();
+use Cwd ();
+use POSIX ();
+use Sys::FreezeThaw;
+
+# The guard starts from its own program with posix_spawn, not as a fork of
+# the caller, so that it holds none of the caller's memory: a fork copied
+# the page tables of a 1 GB caller for 45 ms, and kept every page shared
+# copy-on-write for the whole window.  The kernel tells which start was
+# used: /proc/GUARD/exe names the program, and the guard's resident memory
+# stays small beside a caller that holds 200 MB.  Where the program cannot
+# start, or belongs to another build, the guard is forked, and the freeze
+# and the dead man's switch work all the same.
+
+my $program = Sys::FreezeThaw::_guard_program_path();
+ok($program && -x $program, 'the guard program is built beside the library')
+    or diag('no freezethaw-guard beside ' . join(' ', @DynaLoader::dl_shared_objects));
+
+is(system($program // '/nonexistent') >> 8, 2, 'run by hand, without its descriptors, it exits at once (status 2)');
+
+my $fake = File::Temp->new(SUFFIX => '-guard');
+print $fake "#!/bin/sh\nexit 2\n";
+close $fake;
+chmod 0755, "$fake" or die "chmod: $!";
+
+my $big = 'x' x (200 * 1024 * 1024);   # resident in the caller
+my @work = (
+    spawn_workload('busy'),
+    spawn_workload('threads', 3, 'idle'),
+    spawn_workload({ ready => 1 + 4 + 16 }, 'tree', 2, 4, 'idle'),
+);
+
+sub rss_kb {
+    open my $fh, '<', "/proc/$_[0]/status" or return 0;
+    my ($kb) = map { /^VmRSS:\s+(\d+)/ ? $1 : () } <$fh>;
+    return $kb // 0;
+}
+
+my $perl = readlink "/proc/$$/exe";
+cmp_ok(rss_kb($$), '>', 200 * 1024, 'the caller holds over 200 MB');
+
+my @starts = (
+    [ 'the program',        $program,                          1 ],
+    [ 'a fork',             undef,                             0 ],
+    [ 'another build',      "$fake",                           0 ],
+    [ 'a missing program',  '/nonexistent/freezethaw-guard',   0 ],
+);
+for my $method (qw(signal ptrace)) {
+    for my $start (@starts) {
+        my ($how, $path, $spawned) = @$start;
+        Sys::FreezeThaw::_guard_program($path);
+        my $t = eval { Sys::FreezeThaw::freeze({ method => $method }) };
+        is($@, '', "$method, $how: the freeze succeeds");
+        frozen_ok("$method, $how: every thread is stopped");
+        my $guard = Sys::FreezeThaw::last_freeze()->{guard_pid};
+        my ($exe, $rss) = (readlink("/proc/$guard/exe") // '', rss_kb($guard));
+        if ($spawned) {
+            is($exe, readlink($program) // Cwd::abs_path($program), "$method, $how: the guard runs the program");
+            cmp_ok($rss, '<', 50 * 1024, "$method, $how: the guard holds little memory ($rss kB)");
+        } else {
+            is($exe, $perl, "$method, $how: the guard is a fork of the caller");
+            # What the program avoids, seen here: the caller's pages.
+            cmp_ok($rss, '>', 150 * 1024, "$method, $how: the fork holds the caller's memory ($rss kB)");
+        }
+        Sys::FreezeThaw::thaw($t) if $t;
+        thawed_ok($t // [], "$method, $how: all run again after thaw");
+    }
+}
+
+# The dead man's switch, whichever way the guard started.
+for my $start (@starts[0, 1]) {
+    my ($how, $path) = @$start;
+    Sys::FreezeThaw::_guard_program($path);
+    for my $method (qw(signal ptrace)) {
+        my $child = frozen_child(method => $method);
+        ok(scalar halted_in(@work), "$method, $how: frozen by a child");
+        kill KILL => $child;
+        waitpid $child, 0;
+        ok(wait_until(sub { !halted_in(@work) }, 3), "$method, $how: SIGKILL of the freezer: all run again")
+            or diag('still stopped: ' . join ' ', halted_in(@work));
+    }
+}
+Sys::FreezeThaw::_guard_program($program);
+
+kill_tree(@work);
+done_testing;
