@@ -172,7 +172,7 @@ MODULE = Sys::FreezeThaw    PACKAGE = Sys::FreezeThaw
 PROTOTYPES: DISABLE
 
 void
-_freeze(SV *exclude, NV timeout, int partial_ok, NV max_frozen, int no_pidfd, int use_ptrace, int tracers)
+_freeze(SV *exclude, NV timeout, int partial_ok, NV max_frozen, int no_pidfd, int use_ptrace, int tracers, SV *guard_program)
   PREINIT:
     AV *ex, *passes, *fb;
     SSize_t i, n;
@@ -204,6 +204,7 @@ _freeze(SV *exclude, NV timeout, int partial_ok, NV max_frozen, int no_pidfd, in
     opts.nexclude = (size_t)n;
     opts.no_pidfd = no_pidfd;
     opts.tracers = tracers;
+    opts.guard_program = SvOK(guard_program) ? SvPV_nolen(guard_program) : NULL;
     if (sft_window_freeze(w, &opts, max_frozen, use_ptrace, &stats, &err) != 0) {
         free(w);
         sft_freeze_stats_free(&stats);
@@ -225,11 +226,6 @@ _freeze(SV *exclude, NV timeout, int partial_ok, NV max_frozen, int no_pidfd, in
     EXTEND(SP, 2);
     PUSHs(token_ref);
     PUSHs(stats_ref);
-
-void
-_guard_program(SV *path)
-  CODE:
-    sft_guard_set_program(SvOK(path) ? SvPV_nolen(path) : NULL);
 
 int
 _thaw(SV *token_sv)

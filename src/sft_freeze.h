@@ -38,6 +38,8 @@ struct sft_freeze_opts {
     int no_pidfd;           /* name processes by start time only (tests)  */
     int tracers;            /* ptrace: threads that seize in parallel; 0:
                                one per CPU, at most SFT_PTRACE_AUTO_TRACERS */
+    const char *guard_program; /* started for the guard (sft_guard.h); NULL:
+                               the guard is forked                      */
     struct sft_guard *guard;/* records each process before its stop, and
                                is never stopped; may be NULL             */
     const sigset_t *abort_on; /* signals that end the freeze when pending

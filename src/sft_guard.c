@@ -518,16 +518,6 @@ static int request_ptrace(struct sft_guard_shared *s, const struct sft_freeze_op
     return 0;
 }
 
-/* The guard program beside the library, or "" to fork the guard. */
-static char guard_program[4096];
-
-void sft_guard_set_program(const char *path)
-{
-    guard_program[0] = 0;
-    if (path && strlen(path) < sizeof guard_program)
-        strcpy(guard_program, path);
-}
-
 /* Room for every possible pid; only the pages written are ever used. */
 #define SHARED_CAP SFT_PID_MAX
 #define SHARED_LEN (sizeof(struct sft_guard_shared) + SHARED_CAP * sizeof(struct sft_guard_entry))
@@ -562,18 +552,18 @@ int sft_guard_program_main(int argc, char **argv)
 
 /* Starts the middle process: the guard program, or a fork of the caller.
  * Returns its pid, or -1. */
-static pid_t start_middle(struct sft_guard_shared *s, int map_fd, struct sft_boost *boost,
-                          const int fds[4])
+static pid_t start_middle(struct sft_guard_shared *s, const char *program, int map_fd,
+                          struct sft_boost *boost, const int fds[4])
 {
     pid_t mid;
 
-    if (map_fd >= 0) {
+    if (program) {
         char boosted[2] = { boost->active ? '1' : '0', 0 }, len[32];
-        char *argv[] = { guard_program, boosted, len, NULL };
+        char *argv[] = { (char *)program, boosted, len, NULL };
         int all[5] = { map_fd, fds[0], fds[1], fds[2], fds[3] };
 
         snprintf(len, sizeof len, "%llu", (unsigned long long)SHARED_LEN);
-        return sft_spawn(guard_program, argv, all, 5);
+        return sft_spawn(program, argv, all, 5);
     }
     mid = fork();
     if (mid == 0) {
@@ -586,7 +576,7 @@ static pid_t start_middle(struct sft_guard_shared *s, int map_fd, struct sft_boo
 }
 
 static int start_guard(struct sft_guard *g, double max_frozen, const char *procdir,
-                       const struct sft_freeze_opts *ptrace_now, int spawn,
+                       const struct sft_freeze_opts *ptrace_now, const char *program,
                        struct sft_error *err)
 {
     size_t cap = SHARED_CAP, len = SHARED_LEN;
@@ -601,7 +591,7 @@ static int start_guard(struct sft_guard *g, double max_frozen, const char *procd
     g->release_fd = g->cmd_fd = g->reply_fd = g->record_fd = -1;
     if (!procdir)
         procdir = "/proc";
-    if (spawn) {
+    if (program) {
         s = sft_spawn_shared_map(len, &map_fd);
         if (!s)
             return 1;   /* fork instead */
@@ -646,7 +636,7 @@ static int start_guard(struct sft_guard *g, double max_frozen, const char *procd
     sft_boost_begin(&boost, SFT_BOOST_INHERIT);
     {
         int fds[4] = { release[0], ready[1], cmd[0], reply[1] };
-        mid = start_middle(s, map_fd, &boost, fds);
+        mid = start_middle(s, program, map_fd, &boost, fds);
     }
     if (map_fd >= 0)
         close(map_fd);
@@ -693,7 +683,7 @@ static int start_guard(struct sft_guard *g, double max_frozen, const char *procd
     close(release[1]);
     close(cmd[1]);
     close(reply[0]);
-    if (spawn && state == G_STARTING) {
+    if (program && state == G_STARTING) {
         /* The program did not start, or is of another build: fork. */
         munmap(s, len);
         return 1;
@@ -712,14 +702,15 @@ static int start_guard(struct sft_guard *g, double max_frozen, const char *procd
 }
 
 int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
-                    const struct sft_freeze_opts *ptrace_now, struct sft_error *err)
+                    const char *program, const struct sft_freeze_opts *ptrace_now,
+                    struct sft_error *err)
 {
-    if (guard_program[0]) {
-        int rc = start_guard(g, max_frozen, procdir, ptrace_now, 1, err);
+    if (program && *program) {
+        int rc = start_guard(g, max_frozen, procdir, ptrace_now, program, err);
         if (rc != 1)
             return rc;
     }
-    return start_guard(g, max_frozen, procdir, ptrace_now, 0, err);
+    return start_guard(g, max_frozen, procdir, ptrace_now, NULL, err);
 }
 
 long sft_guard_record(struct sft_guard *g, pid_t pid, unsigned long long starttime)

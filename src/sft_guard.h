@@ -39,19 +39,18 @@ struct sft_guard {
 };
 
 /* Starts the guard; max_frozen 0 means no limit.  procdir is the /proc to
- * read (NULL: "/proc").  With ptrace_now, the guard starts the ptrace
- * method's freeze as soon as it is armed, and sft_guard_ptrace_freeze only
- * waits for it.  Returns 0, or -1 with err set: SFT_E_LOCKED if another
- * freeze holds this PID namespace, SFT_E_GUARD otherwise. */
+ * read (NULL: "/proc").  program is the guard program to start with
+ * posix_spawn (see sft_spawn.h); NULL, or a program that cannot start or
+ * belongs to another build: the guard is forked from the caller.  With
+ * ptrace_now, the guard starts the ptrace method's freeze as soon as it is
+ * armed, and sft_guard_ptrace_freeze only waits for it.  Returns 0, or -1
+ * with err set: SFT_E_LOCKED if another freeze holds this PID namespace,
+ * SFT_E_GUARD otherwise. */
 int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
-                    const struct sft_freeze_opts *ptrace_now, struct sft_error *err);
+                    const char *program, const struct sft_freeze_opts *ptrace_now,
+                    struct sft_error *err);
 
-/* The guard program to start with posix_spawn (see sft_spawn.h), or
- * NULL to fork the guard from the caller.  A program that cannot start,
- * or belongs to another build, is passed over for a fork. */
-void sft_guard_set_program(const char *path);
-
-/* The main of that program (src/prog/freezethaw-guard.c). */
+/* The main of the guard program (src/prog/freezethaw-guard.c). */
 int sft_guard_program_main(int argc, char **argv);
 
 /* What sft_guard_recover found and did. */

@@ -16,14 +16,13 @@ extern char **environ;
 
 void *sft_spawn_shared_map(size_t len, int *fd)
 {
-    void *m;
     int saved;
 
     *fd = memfd_create("freezethaw-guard", MFD_CLOEXEC);
     if (*fd < 0)
         return NULL;
     if (ftruncate(*fd, (off_t)len) == 0) {
-        m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, *fd, 0);
+        void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, *fd, 0);
         if (m != MAP_FAILED)
             return m;
     }
@@ -37,7 +36,7 @@ void *sft_spawn_shared_map(size_t len, int *fd)
 pid_t sft_spawn(const char *path, char *const argv[], const int *fds, size_t nfds)
 {
     posix_spawn_file_actions_t fa;
-    int high[SPAWN_MAX_FDS], rc = 0;
+    int high[SPAWN_MAX_FDS], rc;
     size_t i, made = 0;
     pid_t pid = -1;
 
@@ -47,14 +46,12 @@ pid_t sft_spawn(const char *path, char *const argv[], const int *fds, size_t nfd
     }
     /* dup2() onto the same number would keep close-on-exec set: first
      * move every descriptor above the 3.. the program expects. */
-    for (made = 0; made < nfds; made++) {
-        high[made] = fcntl(fds[made], F_DUPFD_CLOEXEC, 3 + (int)nfds);
-        if (high[made] < 0) {
-            rc = errno;
+    for (made = 0; made < nfds; made++)
+        if ((high[made] = fcntl(fds[made], F_DUPFD_CLOEXEC, 3 + (int)nfds)) < 0)
             break;
-        }
-    }
-    if (rc == 0 && (rc = posix_spawn_file_actions_init(&fa)) == 0) {
+    if (made < nfds)
+        rc = errno;
+    else if ((rc = posix_spawn_file_actions_init(&fa)) == 0) {
         for (i = 0; rc == 0 && i < nfds; i++)
             rc = posix_spawn_file_actions_adddup2(&fa, high[i], 3 + (int)i);
         if (rc == 0)

@@ -55,7 +55,7 @@ int sft_window_freeze(struct sft_window *w, struct sft_freeze_opts *o, double ma
     for (i = 0; i < sizeof abort_signals / sizeof abort_signals[0]; i++)
         sigaddset(&abort_set, abort_signals[i]);
     pthread_sigmask(SIG_BLOCK, &abort_set, &old_mask);
-    if (sft_guard_start(&w->guard, max_frozen, NULL, use_ptrace ? o : NULL, err) != 0) {
+    if (sft_guard_start(&w->guard, max_frozen, NULL, o->guard_program, use_ptrace ? o : NULL, err) != 0) {
         pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
         sft_boost_end(&boost);
         restore_job_signals(w);

@@ -53,7 +53,7 @@ my @starts = (
 for my $method (qw(signal ptrace)) {
     for my $start (@starts) {
         my ($how, $path, $spawned) = @$start;
-        Sys::FreezeThaw::_guard_program($path);
+        $Sys::FreezeThaw::_GUARD_PROGRAM = $path;
         my $t = eval { Sys::FreezeThaw::freeze({ method => $method }) };
         is($@, '', "$method, $how: the freeze succeeds");
         frozen_ok("$method, $how: every thread is stopped");
@@ -75,7 +75,7 @@ for my $method (qw(signal ptrace)) {
 # The dead man's switch, whichever way the guard started.
 for my $start (@starts[0, 1]) {
     my ($how, $path) = @$start;
-    Sys::FreezeThaw::_guard_program($path);
+    $Sys::FreezeThaw::_GUARD_PROGRAM = $path;
     for my $method (qw(signal ptrace)) {
         my $child = frozen_child(method => $method);
         ok(scalar halted_in(@work), "$method, $how: frozen by a child");
@@ -85,7 +85,7 @@ for my $start (@starts[0, 1]) {
             or diag('still stopped: ' . join ' ', halted_in(@work));
     }
 }
-Sys::FreezeThaw::_guard_program($program);
+$Sys::FreezeThaw::_GUARD_PROGRAM = $program;
 
 kill_tree(@work);
 done_testing;

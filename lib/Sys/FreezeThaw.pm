@@ -28,7 +28,7 @@ use constant _PID_MAX => 4194304;   # PID_MAX_LIMIT of the Linux kernel
 # The guard program, installed beside this module's shared library: the
 # guard starts from it with posix_spawn instead of as a fork of the caller,
 # so that it holds none of the caller's memory (see SAFETY).  Without it,
-# the guard is forked.  Tests call _guard_program(undef) to fork.
+# the guard is forked.
 sub _guard_program_path {
     for my $so (reverse @DynaLoader::dl_shared_objects) {
         next unless $so =~ m{\A(.*/auto/Sys/FreezeThaw/)FreezeThaw\.[^/]+\z};
@@ -37,7 +37,8 @@ sub _guard_program_path {
     }
     return undef;
 }
-_guard_program(_guard_program_path());
+# Tests only: undef forks the guard.
+our $_GUARD_PROGRAM = _guard_program_path();
 
 # The signals freezethaw turns into an exception while the block runs.
 my @CAUGHT = qw(INT TERM QUIT HUP PIPE ALRM USR1 USR2);
@@ -102,7 +103,7 @@ sub freeze(;$) {
     my %o = _options(@_);
     my ($token, $report) = eval {
         _freeze($o{exclude}, $o{timeout}, $o{partial_ok} ? 1 : 0, $o{max_frozen} // 0, $_NO_PIDFD ? 1 : 0,
-                $o{method} eq 'ptrace' ? 1 : 0, $_TRACERS);
+                $o{method} eq 'ptrace' ? 1 : 0, $_TRACERS, $_GUARD_PROGRAM);
     };
     _rethrow($@) unless $token;
     $last_report = $report;
