@@ -67,8 +67,10 @@ struct sft_guard_shared {
     pid_t guard_pid;
     pid_t caller;
     unsigned long long caller_starttime;
-    long caller_threads;          /* at the fork: only 1 lets the guard
-                                     start threads of its own          */
+    long caller_threads;          /* at the fork: only 1 lets a forked
+                                     guard start threads of its own    */
+    int own_program;              /* the guard runs its program: no
+                                     lock of the caller's in it        */
     double started, max_frozen;   /* sft_now() seconds                */
     size_t count;                 /* published entries: __atomic      */
     size_t cap;
@@ -225,8 +227,9 @@ static void ptrace_freeze(struct sft_guard_shared *s, struct held *h)
     /* A thread started in the child of a threaded caller could wait
      * forever on a lock another thread of the caller held at the fork
      * (glibc resets malloc's and stdio's in the child, not every lock
-     * pthread_create may take): then one tracer, this thread. */
-    o.tracers = s->caller_threads == 1 ? s->tracers : 1;
+     * pthread_create may take): then one tracer, this thread.  The guard
+     * program forked itself, single-threaded: it holds no such lock. */
+    o.tracers = s->own_program || s->caller_threads == 1 ? s->tracers : 1;
     o.procdir = s->procdir;
     o.abort_on = &abort_on;
     exclude = malloc((s->nexclude + SHARED_NOTES + 2) * sizeof *exclude);
@@ -544,6 +547,7 @@ int sft_guard_program_main(int argc, char **argv)
     close(3);
     memset(&boost, 0, sizeof boost);
     boost.active = argv[1][0] == '1';
+    s->own_program = 1;
     guard = fork();
     if (guard == 0)
         guard_main(s, &boost, 4, 5, 6, 7);

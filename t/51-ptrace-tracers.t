@@ -211,19 +211,27 @@ SKIP: {
 # guard could wait forever on a lock held at the fork by one of the
 # caller's), and one tracer thread holds everything.
 SKIP: {
-    skip 'this perl has no ithreads', 3 unless eval { require threads; 1 };
+    skip 'this perl has no ithreads', 8 unless eval { require threads; 1 };
     my @pids = (@work, map { descendants($_) } @work);
-    my $thread = threads->create(sub { sleep 3; 1 });
+    my $thread = threads->create(sub { sleep 6; 1 });
     local $Sys::FreezeThaw::_TRACERS = 2;
-    my $t = Sys::FreezeThaw::freeze({ method => 'ptrace' });
-    my %tr = tracers_of(@pids);
-    my %tracers = map { $_ => 1 } grep { $_ } values %tr;
-    frozen_ok('threaded caller: every thread stopped');
-    is_deeply([ keys %tracers ], [ Sys::FreezeThaw::last_freeze()->{guard_pid} ],
-              'threaded caller: one tracer, the guard\'s only thread');
-    Sys::FreezeThaw::thaw($t);
+    # A guard forked from a threaded caller keeps to one thread; the guard
+    # program started fresh may have its tracer threads.
+    for my $start ([ 'forked guard', undef, 1 ], [ 'guard program', $Sys::FreezeThaw::_GUARD_PROGRAM, 2 ]) {
+        my ($how, $program, $want) = @$start;
+        local $Sys::FreezeThaw::_GUARD_PROGRAM = $program;
+        my $t = Sys::FreezeThaw::freeze({ method => 'ptrace' });
+        my %tr = tracers_of(@pids);
+        my %tracers = map { $_ => 1 } grep { $_ } values %tr;
+        frozen_ok("threaded caller, $how: every thread stopped");
+        my $guard = Sys::FreezeThaw::last_freeze()->{guard_pid};
+        is(scalar(keys %tracers), $want, "threaded caller, $how: $want tracer thread(s)");
+        is_deeply([ grep { (status_field($_, 'Tgid') // 0) != $guard } keys %tracers ], [],
+                  "threaded caller, $how: all the guard's");
+        Sys::FreezeThaw::thaw($t);
+        ok(wait_until(sub { !halted_in(@pids) }, 3), "threaded caller, $how: thawed");
+    }
     $thread->join;
-    ok(wait_until(sub { !halted_in(@pids) }, 3), 'threaded caller: thawed');
 }
 
 kill_others();

@@ -472,8 +472,9 @@ caller is blocked, and if the guard dies the kernel detaches every
 process, so they run again.  The guard seizes from one thread per CPU
 (at most 4), each taking the processes whose pid modulo their number is
 its own, and then reads F</proc> once more from one thread to make sure
-nothing runs; if the calling program has threads of its own, the guard
-starts none and seizes everything itself.
+nothing runs; if the calling program has threads of its own and the
+guard had to be forked from it (see L</SAFETY>), the guard starts none
+and seizes everything itself.
 
 A process that cannot be seized (already traced by strace or a debugger,
 or not permitted by the Yama policy) is stopped with signals instead,
