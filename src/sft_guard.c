@@ -584,7 +584,7 @@ static int start_guard(struct sft_guard *g, double max_frozen, const char *procd
                        struct sft_error *err)
 {
     size_t cap = SHARED_CAP, len = SHARED_LEN;
-    struct sft_guard_shared *s = MAP_FAILED;
+    struct sft_guard_shared *s;
     struct sft_boost boost;
     int release[2], ready[2], cmd[2], reply[2], st, state, map_fd = -1;
     pid_t mid;
@@ -612,6 +612,8 @@ static int start_guard(struct sft_guard *g, double max_frozen, const char *procd
     snprintf(s->procdir, sizeof s->procdir, "%s", procdir);
     if (ptrace_now) {
         if (request_ptrace(s, ptrace_now, err) != 0) {
+            if (map_fd >= 0)
+                close(map_fd);
             munmap(s, len);
             return -1;
         }
