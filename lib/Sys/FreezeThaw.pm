@@ -691,46 +691,48 @@ freeze / thaw as the calling Perl code sees them, measured as root on a
 2-core virtual machine (Linux 6.18, perl 5.36) on 2026-12-05:
 
   scenario              procs   signal          ptrace          kill(-1)       cgroup v1      original 0.01
-  flat idle               100    5.2 /   0.6     3.7 /   0.6     3.1 /  0.5     0.7 /  0.4      5.3 /   2.1
-  flat idle              1000   34.6 /   5.6    14.9 /   4.3    29.6 /  3.9     3.8 /  2.5     53.5 /  21.7
-  flat idle             10000  334   /  79     166   /  38     305   / 57      39   / 48      544   / 238
-  flat busy              1000   38.1 / 504      17.5 / 730      30   / 6020     3.6 / 5276  11118   / 9078
-  chain idle             1000   38.7 /   6.6    15.5 /   3.2    30.1 /  5.4     6.0 /  4.7    253   /  24.0
-  tree idle (fanout 4)   1365   43.3 /   6.7    18.3 /   3.4    38.3 /  6.6     5.3 /  3.7     72.8 /  27.9
-  8-thread idle           250   35.5 /   5.1    31.3 /   8.5    42.1 /  7.0     7.2 /  4.5     18.6 /  11.0
+  flat idle               100    4.3 /   0.6     3.2 /   0.7     2.8 /  0.5     0.6 /  0.6      6.1 /   2.1
+  flat idle              1000   30.1 /   7.9    17.0 /   3.8    28.8 /  5.7     4.4 /  4.0     48.8 /  20.6
+  flat idle             10000  315   /  66     165   /  42     292   / 49      40   / 33      537   / 224
+  flat busy              1000   36.4 /  80      17.9 / 752      27   / 5092     3.3 / 4945   9978   / 9638
+  chain idle             1000   35.7 /   6.1    12.1 /   2.9    29.6 /  4.9     3.7 /  3.1    311   /  22.3
+  tree idle (fanout 4)   1365   40.4 /   6.0    17.3 /   3.7    35.9 /  5.6     4.0 /  4.6     68.9 /  26.0
+  8-thread idle           250   30.4 /   4.5    27.0 /   9.3    37.8 /  6.1     7.4 /  4.8     16.6 /   9.4
 
 The check of each freeze runs in a child process while the caller waits,
 so that the caller's window is as short as the original's, which is
 timed with nothing in it.  Between runs, the medians move by up to a
-third (the ptrace freeze of 1000 idle processes took 14.2, 20.9 and 14.9
-ms in three runs that day, and 14.5 and 15.6 in two runs of that
-scenario alone), and the original's chain by more (238 to 711 ms).
+third (the ptrace freeze of 1000 idle processes took 14.2 to 20.9 ms in
+the four full runs that day), and the original's chain by more (238 to
+711 ms).
 
-On a machine full of busy processes a freeze is 291 times faster than
-the original's (637 times with ptrace): the freezer runs at the lowest
+On a machine full of busy processes a freeze is 274 times faster than
+the original's (558 times with ptrace): the freezer runs at the lowest
 real-time priority while it works when the CPUs are contended (see
 L</SAFETY>), and a process that has not stopped at the first look runs
 at that priority until it stops, for at most 2 ms (C<nudged> in
 C<last_freeze>).  Both need C<CAP_SYS_NICE>, which root has; otherwise
 nothing changes.  The thaw itself takes about 3 ms; what the caller sees
 beyond that is the wait, back at normal priority, for a CPU among the
-1000 processes it woke, which the kernel's scheduler decides: 504 ms
-after a signal thaw and 730 after a ptrace thaw in the run above, but
-36 and 43 ms after a signal thaw in the two runs before it that day and
-31 and 42 ms in two runs of that scenario alone (ptrace: 500 to 742 ms
-in all of them; its caller sleeps while the guard does the work).  A
-caller that itself ran for some 25 ms of CPU time inside the window (the
-check above, done in the caller, did) waits 0.8 to 1 s after a signal
-thaw instead.
+1000 processes it woke, which the kernel's scheduler decides: 80 ms
+after a signal thaw and 752 after a ptrace thaw in the run above; in
+the three full runs before it that day, 36, 43 and 504 ms after a signal
+thaw, and 500 to 742 after a ptrace thaw (its caller sleeps while the
+guard does the work).  A caller that itself ran for some 25 ms of CPU
+time inside the window (the check above, done in the caller, did) waits
+0.8 to 1 s after a signal thaw instead.
 
-The freeze time per process at 10000 processes is 0.97 (signal) and
-1.11 (ptrace) times that at 1000 in the run above (0.74 to 1.11 with
-signals over ten runs in two days).  A signal freeze grows the caller
-by about 50 to 140 kB at its peak for 1000 processes and 250 kB for
+The freeze time per process at 10000 processes is 1.05 (signal) and
+0.97 (ptrace) times that at 1000 in the run above (0.74 to 1.11 with
+signals over eleven runs in two days).  A signal freeze grows the caller
+by about 30 to 140 kB at its peak for 1000 processes and 250 kB for
 10000.  The dead man's switch continues 100 frozen processes 3 to 7 ms
-after the freezing process is killed; the guard costs about 1.2 to 1.5 ms per
-freeze, before the first stop, whatever the size of the freezing process
-(freezes of no process at all, medians of 41, on 2026-12-05).
+after the freezing process is killed; the guard costs about 1.1 to 1.5
+ms per freeze, before the first stop.  That cost no longer grows with the
+freezing process: the guard starts from its own program (see
+L</SAFETY>), and a caller of 1 GB froze 10 processes in 1.3 (signal) and
+1.6 ms (ptrace), against 47 and 43 ms with a guard forked from it
+(medians of 15).
 
 The ptrace method seizes from one thread of the guard per CPU (at most
 4): each reads and seizes the processes whose pid modulo their number is
@@ -740,12 +742,12 @@ traps run on whatever CPU is free.  On 2 cores this took the freeze of
 2.4-3.3 (single runs; the table's are medians under the benchmark's
 load).
 
-Where this release is not fast yet: an idle machine freezes only 1.5
-(signal) and 3.6 (ptrace) times faster than with the original and 3.9
-(ptrace) to 9 (signal) times slower than the cgroup freezer, and a
-multi-threaded machine 1.7 to 1.9 times slower than the original, which
-does not wait for threads other than the first.  A chain freezes 6.5
-(signal) and 16 (ptrace) times faster.  Most of it is F</proc>.  The
+Where this release is not fast yet: an idle machine freezes only 1.6
+(signal) and 2.9 (ptrace) times faster than with the original and 3.8
+(ptrace) to 7 (signal) times slower than the cgroup freezer, and a
+multi-threaded machine 1.6 to 1.8 times slower than the original, which
+does not wait for threads other than the first.  A chain freezes 8.7
+(signal) and 26 (ptrace) times faster.  Most of it is F</proc>.  The
 signal method reads each process three times (found, confirmed stopped,
 swept at the end), opens a pidfd to signal it, and stops it; ptrace
 reads each process once, counts its threads with one C<fstatat>, and
@@ -756,29 +758,29 @@ C<make bench> measures what these operations cost on the machine it runs
 on (F<bench/floor.c>: each alone, per process, on the same trees, and
 the ptrace method's from one thread per CPU) and prints the least time
 each method could take from them.  In the run above, for 1000 idle
-processes: a stat file's first read 8.9 microseconds (4.2 from two
-threads at once), a read again 4.5, a pidfd 2.1, SIGSTOP 3.9, SIGCONT
-through the pidfd 3.1 and its close 1.1, seizing, interrupting and
-collecting a process 5.6 (4.6 from two threads), a detach 3.0 (1.8 from
+processes: a stat file's first read 7.9 microseconds (4.5 from two
+threads at once), a read again 3.8, a pidfd 2.1, SIGSTOP 4.9, SIGCONT
+through the pidfd 5.0 and its close 1.0, seizing, interrupting and
+collecting a process 5.5 (5.5 from two threads), a detach 5.2 (2.7 from
 two threads).  So a signal freeze that opens a pidfd for each process
 and looks at it once before its stop and once after cannot take less
-than 19 ms here (ours: 35), 2.8 times faster than the original; a signal
-thaw not less than 4.2 ms (ours: 5.6), 5.2 times faster than the
-original's thaw; a ptrace thaw 1.8 ms (ours: 4.3), 12 times faster; and
+than 18.7 ms here (ours: 30.1), 2.6 times faster than the original; a
+signal thaw not less than 6.0 ms (ours: 7.9), 3.4 times faster than the
+original's thaw; a ptrace thaw 2.7 ms (ours: 3.8), 7.8 times faster; and
 a ptrace freeze that reads each process once (for the order of the
-token) 8.7 ms (ours: 14.9), 2.3 times the cgroup freezer's.  The targets
-this release is measured against for idle machines (6 times faster to
-freeze and 10 times faster to thaw than the original, within 3 times
-the cgroup freezer) are therefore out of reach here for the signal
-method, by any order of the same operations.  For ptrace they are
-within reach of the operations alone; ours add the guard's start (1.5
-ms), a last read of /proc (0.4 ms), and the round trips between the
-caller and the guard.
+token) 10.0 ms (ours: 17.0), 2.3 times the cgroup freezer's (5.5 ms, 1.2
+times, without that read).  The targets this release is measured
+against for idle machines (6 times faster to freeze and 10 times faster
+to thaw than the original, within 3 times the cgroup freezer) are
+therefore out of reach here by any order of the same operations, but
+for the ptrace freeze: within reach of the operations alone, ours add
+the guard's start (1.1 ms), a last read of /proc (0.4 ms), the count of
+each process's threads, and the waits between the threads of the guard.
 
 Which method: C<ptrace> is the one parents cannot notice (see
 L</METHODS>) and freezes faster in every scenario above; C<signal> (the
 default) needs no ptrace permission, keeps every process visible to
-debuggers, and in most runs gives the caller back sooner after thawing
+debuggers, and in every run gives the caller back sooner after thawing
 a busy machine (see above).
 
 =head1 COMPATIBILITY
