@@ -40,6 +40,12 @@
 /* How many 1 ms waits for the caller's own previous guard to go. */
 #define LOCK_RETRIES 2000
 
+/* How many 20 us waits for the middle process to exit before a freeze
+ * asked for at the start begins without it: it exits at once, in 0.1 ms
+ * or so; a freeze that seized it first was never answered, the caller
+ * waiting for it. */
+#define MIDDLE_WAITS 250
+
 enum {
     G_STARTING,   /* the guard is setting up                      */
     G_ARMED,      /* watching: the caller may be stopping things  */
@@ -71,6 +77,8 @@ struct sft_guard_shared {
                                      guard start threads of its own    */
     int own_program;              /* the guard runs its program: no
                                      lock of the caller's in it        */
+    pid_t middle;                 /* the guard's parent, which the caller
+                                     waits for: never to be frozen     */
     double started, max_frozen;   /* sft_now() seconds                */
     size_t count;                 /* published entries: __atomic      */
     size_t cap;
@@ -239,6 +247,8 @@ static void ptrace_freeze(struct sft_guard_shared *s, struct held *h)
     o.nexclude = exclude ? s->nexclude : 0;
     if (exclude)
         exclude[o.nexclude++] = s->caller;
+    if (exclude && getppid() == s->middle)
+        exclude[o.nexclude++] = s->middle;     /* still exiting */
 
     sft_token_init(&token);
     sft_proclist_init(&unseized);
@@ -426,8 +436,11 @@ static void guard_main(struct sft_guard_shared *s, struct sft_boost *boost, int 
     /* Asked for with the start: the round trip of a command (the ready
      * byte read, 'F' written, poll() woken) cost 0.1-0.2 ms before the
      * first seizure. */
-    if (s->freeze_at_once)
+    if (s->freeze_at_once) {
+        for (i = 0; getppid() == s->middle && i < MIDDLE_WAITS; i++)
+            sft_sleep_us(20);
         run_command(s, &h, 'F', reply_fd);
+    }
 
     for (;;) {
         struct pollfd pf[4];
@@ -536,6 +549,7 @@ int sft_guard_program_main(int argc, char **argv)
     struct sft_guard_shared *s;
     struct sft_boost boost;
     struct stat st;
+    const char *linger;
     pid_t guard;
 
     if (argc != 3 || fstat(3, &st) != 0 || (size_t)st.st_size != SHARED_LEN
@@ -548,9 +562,13 @@ int sft_guard_program_main(int argc, char **argv)
     memset(&boost, 0, sizeof boost);
     boost.active = argv[1][0] == '1';
     s->own_program = 1;
+    s->middle = getpid();
     guard = fork();
     if (guard == 0)
         guard_main(s, &boost, 4, 5, 6, 7);
+    linger = getenv("FREEZETHAW_TEST_MIDDLE_LINGER_MS");   /* t/46 only */
+    if (linger && guard > 0)
+        sft_sleep_us(atol(linger) * 1000L);
     return guard < 0 ? 1 : 0;
 }
 
@@ -571,7 +589,9 @@ static pid_t start_middle(struct sft_guard_shared *s, const char *program, int m
     }
     mid = fork();
     if (mid == 0) {
-        pid_t guard = fork();
+        pid_t guard;
+        s->middle = getpid();
+        guard = fork();
         if (guard == 0)
             guard_main(s, boost, fds[0], fds[1], fds[2], fds[3]);
         _exit(guard < 0 ? 1 : 0);

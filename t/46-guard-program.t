@@ -3,6 +3,7 @@ use warnings;
 use lib 't/lib';
 use FreezeThawTest;
 use Test::More;
+use Time::HiRes qw(time);
 use File::Temp ();
 use Cwd ();
 use POSIX ();
@@ -86,6 +87,39 @@ for my $start (@starts[0, 1]) {
     }
 }
 $Sys::FreezeThaw::_GUARD_PROGRAM = $program;
+
+# The guard's parent, the middle process the caller waits for, is never
+# frozen, even when the ptrace freeze (which the guard starts as soon as
+# it is armed) begins before it has exited.  Here it lingers 300 ms:
+# seized, it never exited, and the caller waited for it for ever.
+{
+    pipe my $r, my $w or die "pipe: $!";
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        close $r;
+        local $ENV{FREEZETHAW_TEST_MIDDLE_LINGER_MS} = 300;
+        my $t0 = time;
+        my $t = eval { Sys::FreezeThaw::freeze({ method => 'ptrace', exclude => [getppid()] }) };
+        my $took = time - $t0;
+        my @running = not_halted(getppid());
+        Sys::FreezeThaw::thaw($t) if $t;
+        syswrite $w, sprintf("%s|%.3f|%s\n", $t ? 'frozen' : "error $@", $took, join ' ', @running);
+        POSIX::_exit(0);
+    }
+    close $w;
+    my $exited = wait_until(sub { waitpid($pid, POSIX::WNOHANG()) == $pid }, 20);
+    if (!$exited) {
+        kill KILL => $pid;
+        waitpid $pid, 0;
+        kill_others();
+    }
+    ok($exited, 'a middle process slow to exit: the freeze returns');
+    my ($how, $took, $running) = split /\|/, (<$r> // '||'), 3;
+    chomp $running if defined $running;
+    is($how, 'frozen', 'it froze');
+    cmp_ok($took || 0, '>=', 0.25, 'after the middle process exited (the slow exit was there to meet)');
+    is($running, '', 'with every thread stopped') or diag("still running: $running");
+}
 
 kill_tree(@work);
 done_testing;
