@@ -163,7 +163,9 @@ SKIP: {
     my $traced_by_strace = sub {
         map { $_->[0] } grep {
             $_->[0] == $_->[1] && $_->[3] eq 'workload'
-            && do { open my $f, '<', "/proc/$_->[0]/status"; (do { local $/; <$f> } // '') =~ /^TracerPid:\s+$tracer$/m }
+            && do { my $f;   # no status: gone since listed, so not it
+                    open($f, '<', "/proc/$_->[0]/status")
+                    && (do { local $/; <$f> } // '') =~ /^TracerPid:\s+$tracer$/m }
         } thread_states();
     };
     ok(wait_until(sub { $traced_by_strace->() }), 'strace runs its tracee');
