@@ -269,15 +269,13 @@ static int fork_event(struct tracer *t, pid_t parent_tid, int is_process)
     if (track(t, child, is_process ? child : 0) != 0)
         return -1;
     if (is_process) {
-        char path[256];
         struct sft_stat st;
         struct sft_proc *p = sft_proclist_push(&t->born);
         if (!p)
             return nomem(t);
         memset(p, 0, sizeof *p);
         p->pid = child;
-        snprintf(path, sizeof path, "%s/%ld/stat", t->procdir, (long)child);
-        if (sft_statfds_read(&t->procfiles, child, path, &st) == 0) {
+        if (read_stat(t, child, &st) == 0) {
             p->ppid = st.ppid;
             p->starttime = st.starttime;
             memcpy(p->comm, st.comm, sizeof p->comm);
