@@ -86,8 +86,8 @@ sub status_kb {
 
 # The memory a signal freeze took at its peak, in kB: the caller's peak
 # resident size less its size before (writing 5 to clear_refs resets the
-# peak to the present size).  A ptrace freeze works in the guard, a fork
-# whose size at its start the caller cannot read: not measured.
+# peak to the present size).  A ptrace freeze works in the guard, another
+# process: not measured.
 sub ours {
     my ($method) = @_;
     return sub {
