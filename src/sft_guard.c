@@ -538,11 +538,22 @@ static int request_ptrace(struct sft_guard_shared *s, const struct sft_freeze_op
 #define SHARED_CAP SFT_PID_MAX
 #define SHARED_LEN (sizeof(struct sft_guard_shared) + SHARED_CAP * sizeof(struct sft_guard_entry))
 
+/* What the caller and its guard program must agree on: the library's
+ * version and the mapping's layout. */
+#ifndef VERSION
+#define VERSION "unknown"
+#endif
+static void build_id(char *id, size_t len)
+{
+    snprintf(id, len, "%s:%zu:%zu:%zu", VERSION, sizeof(struct sft_guard_shared),
+             sizeof(struct sft_guard_entry), (size_t)SHARED_CAP);
+}
+
 /* The guard program's main: descriptor 3 is the shared mapping's file, 4
  * to 7 the release, ready, command and reply pipes; argv[1] says whether
- * it inherited the caller's boost, argv[2] the mapping's size, which must
- * be this build's (a program of another build of the library would read
- * another layout).  It forks the guard and exits, as the forked middle
+ * it inherited the caller's boost, argv[2] the caller's build_id, which
+ * must be this program's (a program of another version of the library
+ * would read another layout).  It forks the guard and exits, as the forked middle
  * process does, so that the caller's wait() never sees the guard. */
 int sft_guard_program_main(int argc, char **argv)
 {
@@ -552,8 +563,11 @@ int sft_guard_program_main(int argc, char **argv)
     const char *linger;
     pid_t guard;
 
-    if (argc != 3 || fstat(3, &st) != 0 || (size_t)st.st_size != SHARED_LEN
-        || strtoull(argv[2], NULL, 10) != (unsigned long long)SHARED_LEN)
+    char id[96];
+
+    build_id(id, sizeof id);
+    if (argc != 3 || strcmp(argv[2], id) != 0 || fstat(3, &st) != 0
+        || (size_t)st.st_size != SHARED_LEN)
         return 2;
     s = mmap(NULL, SHARED_LEN, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, 3, 0);
     if (s == MAP_FAILED)
@@ -580,11 +594,11 @@ static pid_t start_middle(struct sft_guard_shared *s, const char *program, int m
     pid_t mid;
 
     if (program) {
-        char boosted[2] = { boost->active ? '1' : '0', 0 }, len[32];
-        char *argv[] = { (char *)program, boosted, len, NULL };
+        char boosted[2] = { boost->active ? '1' : '0', 0 }, id[96];
+        char *argv[] = { (char *)program, boosted, id, NULL };
         int all[5] = { map_fd, fds[0], fds[1], fds[2], fds[3] };
 
-        snprintf(len, sizeof len, "%llu", (unsigned long long)SHARED_LEN);
+        build_id(id, sizeof id);
         return sft_spawn(program, argv, all, 5);
     }
     mid = fork();

@@ -4,6 +4,7 @@ use lib 't/lib';
 use FreezeThawTest;
 use Test::More;
 use Time::HiRes qw(time);
+use Config;
 use File::Temp ();
 use Cwd ();
 use POSIX ();
@@ -29,6 +30,15 @@ print $fake "#!/bin/sh\nexit 2\n";
 close $fake;
 chmod 0755, "$fake" or die "chmod: $!";
 
+# The guard program of another version of the library: it must refuse the
+# caller's mapping, whose layout it cannot know, and the guard is forked.
+my $other = 't/bin/freezethaw-guard-other';
+mkdir 't/bin';
+my $built_other = $Config{cc}
+    && system($Config{cc}, qw(-std=gnu99 -O1 -Isrc -DVERSION="0.00-other"), '-o', $other,
+              'src/prog/freezethaw-guard.c', (grep { !/FreezeThaw\.c$/ } glob 'src/*.c'), '-lpthread') == 0;
+ok($built_other, 'a guard program of another version is built for the test') or diag("with $Config{cc}");
+
 my $big = 'x' x (200 * 1024 * 1024);   # resident in the caller
 my @work = (
     spawn_workload('busy'),
@@ -48,7 +58,8 @@ cmp_ok(rss_kb($$), '>', 200 * 1024, 'the caller holds over 200 MB');
 my @starts = (
     [ 'the program',        $program,                          1 ],
     [ 'a fork',             undef,                             0 ],
-    [ 'another build',      "$fake",                           0 ],
+    [ 'a program that fails', "$fake",                         0 ],
+    ($built_other ? [ 'the program of another version', $other, 0 ] : ()),
     [ 'a missing program',  '/nonexistent/freezethaw-guard',   0 ],
 );
 for my $method (qw(signal ptrace)) {
