@@ -110,7 +110,7 @@ $Sys::FreezeThaw::_GUARD_PROGRAM = $program;
         close $r;
         local $ENV{FREEZETHAW_TEST_MIDDLE_LINGER_MS} = 300;
         my $t0 = time;
-        my $t = eval { Sys::FreezeThaw::freeze({ method => 'ptrace', exclude => [getppid()] }) };
+        my $t = eval { freeze_when_free({ method => 'ptrace', exclude => [getppid()] }) };
         my $took = time - $t0;
         my @running = not_halted(getppid());
         Sys::FreezeThaw::thaw($t) if $t;

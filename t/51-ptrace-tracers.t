@@ -77,7 +77,8 @@ for my $n (1, 2, 3, 0) {
               "$what: one tracer thread for the pids of each part (pid modulo $want)");
     is($r->{threads}, $threads, "$what: the report counts every thread");
     my $in_token = () = map { @$_ } @$t;
-    cmp_ok($r->{stat_reads}, '>=', $in_token, "$what: and every tracer's reads (each process read once at least)");
+    cmp_ok($r->{stat_reads} + $r->{pidfd_infos}, '>=', $in_token,
+           "$what: and every tracer's looks (each process read, or its parent asked of its pidfd, once at least)");
     my %seen;
     is_deeply([ grep { $seen{$_}++ } map { @$_ } @$t ], [], "$what: no pid twice in the token");
     Sys::FreezeThaw::thaw($t);
@@ -108,16 +109,23 @@ for my $n (1, 2, 3, 0) {
 }
 
 # The token is parents first across the parts: a child in the pass after
-# its parent's (chains of three, pids of every parity).
-{
+# its parent's (chains of three, pids of every parity).  Each parent is
+# learnt from the process's pidfd (PIDFD_GET_INFO), or, as on kernels
+# without one, from its stat file: both ways here.
+for my $no_pidfd (0, 1) {
     local $Sys::FreezeThaw::_TRACERS = 2;
+    local $Sys::FreezeThaw::_NO_PIDFD = $no_pidfd;
+    my $how = $no_pidfd ? 'parents read from stat' : 'parents from pidfds where the kernel tells';
     my $chain = spawn_workload({ ready => 4 }, 'tree', 3, 1, 'idle');
     my $t = Sys::FreezeThaw::freeze({ method => 'ptrace' });
+    my $r = Sys::FreezeThaw::last_freeze();
     my %pass;
     for my $k (0 .. $#$t) { $pass{$_} = $k for @{ $t->[$k] } }
     my @late = grep { my $pp = ppid_of($_); exists $pass{$pp} && $pass{$pp} >= $pass{$_} } keys %pass;
     Sys::FreezeThaw::thaw($t);
-    is_deeply(\@late, [], 'two tracer threads: every parent in an earlier pass than its children');
+    is_deeply(\@late, [], "two tracer threads, $how: every parent in an earlier pass than its children");
+    cmp_ok(scalar(@$t), '>=', 4, "two tracer threads, $how: the chain in four passes at least");
+    is($r->{pidfd_infos}, 0, "two tracer threads, $how: no pidfd asked") if $no_pidfd;
     kill_tree($chain);
 }
 

@@ -336,13 +336,16 @@ was confirmed stopped, and in how many passes they were stopped.
 The time the freeze took, and how much of it went into reading F</proc>
 for processes and into sending stops and waiting for them.
 
-=item C<scans>, C<stat_reads>
+=item C<scans>, C<stat_reads>, C<pidfd_infos>
 
 How many times F</proc> was read through, and how many F<stat> and
-F<status> files were read in all.  With the ptrace method and several
-tracer threads (see L</METHODS>), C<scans> and the times are those of
-the guard's main thread (its part, then its reads of all of F</proc>);
-C<stat_reads> counts every thread's.
+F<status> files were read in all.  The ptrace method seizes a process
+before reading it, and reads it only if it cannot be seized; it learns
+the parent of one it seized through its pidfd (C<PIDFD_GET_INFO>, Linux
+6.13), counted in C<pidfd_infos>, or else from its F<stat>.  With
+several tracer threads (see L</METHODS>), C<scans> and the times are
+those of the guard's main thread (its part, then its reads of all of
+F</proc>); C<stat_reads> and C<pidfd_infos> count every thread's.
 
 =item C<nudged>
 
@@ -472,7 +475,10 @@ caller is blocked, and if the guard dies the kernel detaches every
 process, so they run again.  The guard seizes from one thread per CPU
 (at most 4), each taking the processes whose pid modulo their number is
 its own, and then reads F</proc> once more from one thread to make sure
-nothing runs; if the calling program has threads of its own and the
+nothing runs.  A process is seized before it is read: one the kernel
+refuses (a kernel thread, a zombie, another debugger's tracee) is read
+then, and one found stopped already is let go at once, still stopped,
+as if it had been read first.  If the calling program has threads of its own and the
 guard had to be forked from it (see L</SAFETY>), the guard starts none
 and seizes everything itself.
 

@@ -24,6 +24,7 @@ use Test::More ();
 
 our @ISA = ('Exporter');
 our @EXPORT = qw(
+    freeze_when_free
     workload built spawn_workload ready_info kill_tree kill_others descendants thread_states
     not_halted first_running halted_in frozen_ok thawed_ok stopped_by_hand wait_until
     not_normal frozen_child
@@ -302,6 +303,22 @@ sub thawed_ok {
         || Test::More::diag("still stopped: @stopped");
 }
 
+# Sys::FreezeThaw::freeze(OPTS), in a process other than the last one to
+# freeze: the guard of that freeze holds the namespace's lock until it has
+# exited, a moment after the thaw (or after it thawed for a freezer that
+# was killed), and a freeze meanwhile is refused ("another freeze is in
+# progress"; seen under load).  Tries again for up to 5 seconds.
+sub freeze_when_free {
+    my ($opts) = @_;
+    my $end = time + 5;
+    while (1) {
+        my $t = eval { Sys::FreezeThaw::freeze($opts) };
+        return $t if $t;
+        die $@ if $@ !~ /^another freeze is in progress/ || time > $end;
+        select undef, undef, undef, 0.01;
+    }
+}
+
 # Forks a child that freezes with the given options (this process
 # excluded: it watches), then sleeps until killed.  Returns the child's pid
 # once it has frozen: kill it to try the dead man's switch.
@@ -311,7 +328,7 @@ sub frozen_child {
     my $pid = fork // die "fork: $!";
     if (!$pid) {
         close $r;
-        my $t = Sys::FreezeThaw::freeze({ exclude => [getppid()], %opt });
+        my $t = freeze_when_free({ exclude => [getppid()], %opt });
         syswrite $w, 'x';
         sleep 60;
         POSIX::_exit(0);
