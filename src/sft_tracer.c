@@ -195,6 +195,19 @@ static long thread_count(struct tracer *t, pid_t pid)
     return (long)sb.st_nlink - 2;
 }
 
+/* Whether a thread that could not be seized has exited, or is exiting
+ * (ptrace refuses an exiting thread with EPERM): it runs no user code
+ * again.  A thread of a process seized on sight is met running, and a
+ * storm of short-lived threads (t/32's threadloop) ends some of them
+ * between the listing and the seizure; taken for refusals, they left the
+ * rest of the listing unseized. */
+static int thread_gone(struct tracer *t, pid_t tid)
+{
+    struct sft_stat st;
+
+    return read_stat(t, tid, &st) != 0 || sft_state_is_dead(st.state) || (st.flags & SFT_PF_EXITING);
+}
+
 /* Seizes every thread of a process not seized yet: the leader first (if it
  * cannot be seized, neither can the rest: the process is left to signals),
  * then every task listed.  A process the scan read with one thread has
@@ -241,6 +254,8 @@ static int seize_process(struct tracer *t, const struct sft_proc *p, int leader_
             closedir(d);
             return -1;
         }
+        if (rc != 0 && thread_gone(t, (pid_t)tid))
+            continue;
         if (rc != 0 && rc != ESRCH) {
             /* A thread of it is traced by someone else: the process goes
              * to the signal method, which waits for that thread too (the
@@ -505,6 +520,8 @@ static long recheck(struct tracer *t, const struct sft_proc *procs, size_t n)
                 continue;
             if (!ours) {
                 int rc = seize(t, (pid_t)tid, procs[i].pid);
+                if (rc != 0 && rc != ENOMEM && tid != (long)procs[i].pid && thread_gone(t, (pid_t)tid))
+                    continue;  /* the thread exited: the others still count */
                 if (rc == ENOMEM || (rc != 0 && rc != ESRCH && give_up(t, &procs[i]) != 0)) {
                     closedir(d);
                     return -1;

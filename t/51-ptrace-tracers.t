@@ -242,5 +242,27 @@ SKIP: {
     $thread->join;
 }
 
+# Threads that end while they are being seized: a process seized before
+# it is read has its other threads seized once its leader has trapped, and
+# a storm of 1 ms threads ends some of them between the listing and their
+# seizure.  Taken for refusals, they left the rest of the listing running
+# (1 freeze in 300 here): 300 freezes, each checked at once.
+kill_others();
+{
+    spawn_workload('threadloop') for 1 .. 2;
+    my @bad;
+    for my $cycle (1 .. 300) {
+        my $t = eval { Sys::FreezeThaw::freeze({ method => 'ptrace', timeout => 2 }) };
+        if (!$t) {
+            push @bad, "cycle $cycle: $@";
+            next;
+        }
+        my @running = not_halted();
+        push @bad, "cycle $cycle: @running[0 .. ($#running < 2 ? $#running : 2)]" if @running;
+        Sys::FreezeThaw::thaw($t);
+    }
+    is_deeply(\@bad, [], 'threadloop: 300 freezes, every thread held each time');
+}
+
 kill_others();
 done_testing;
