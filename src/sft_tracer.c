@@ -495,9 +495,17 @@ static long recheck(struct tracer *t, const struct sft_proc *procs, size_t n)
         if (!sft_pidset_has(&t->held, procs[i].pid) || sft_pidset_has(&t->gave_up, procs[i].pid))
             continue;
         if (sft_pidset_has(&t->lone, procs[i].pid)) {
+            size_t awaited = t->nwait;
             if (thread_count(t, procs[i].pid) == 1)
                 continue;
+            /* Its other threads at once, unread, as at first sight: read
+             * one by one here, 250 8-threaded processes seized before
+             * being read froze in 42 ms instead of 27-31. */
             sft_pidset_del(&t->lone, procs[i].pid);
+            if (seize_process(t, &procs[i], 0) != 0)
+                return -1;
+            redone += t->nwait > awaited;
+            continue;
         }
         snprintf(path, sizeof path, "%s/%ld/task", t->procdir, (long)procs[i].pid);
         d = opendir(path);
