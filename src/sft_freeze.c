@@ -626,7 +626,7 @@ int sft_rescan_next(struct sft_rescan *r, const char *procdir, const struct sft_
     if (rc != 0)
         return rc;
     stats->scans++;
-    stats->stat_reads += counts.seen - counts.skipped - counts.unread - counts.others - counts.taken;
+    stats->stat_reads += counts.seen - counts.skipped - counts.unread - counts.others;
     stats->last_scan = counts;
     *deaths = sft_scan_saw_deaths(&counts, &r->zombies, &r->dead_before, &r->zombies_before);
     swap = r->zombies_before;      /* this read's zombies are the next one's "before" */

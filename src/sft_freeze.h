@@ -56,7 +56,6 @@ struct sft_freeze_stats {
     size_t passes;
     size_t scans;           /* full reads of /proc                        */
     size_t stat_reads;      /* stat and status files read                 */
-    size_t pidfd_infos;     /* parents learnt through PIDFD_GET_INFO      */
     size_t nudged;          /* processes run at nice -20 until they stopped */
     struct sft_scan_counts last_scan;  /* what the final scan passed over */
     struct sft_notes counted_frozen;   /* confirmed although not in T:

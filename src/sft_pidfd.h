@@ -11,8 +11,6 @@
 #define SFT_PIDFD_H
 
 #include <signal.h>
-#include <stdint.h>
-#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -33,15 +31,5 @@ static inline int sft_pidfd_signal(int pidfd, int sig)
 {
     return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
-
-/* PIDFD_GET_INFO (Linux 6.13): the pid, parent and credentials of the
- * process, in the first version of its reply (64 bytes); older kernels
- * answer ENOTTY or EINVAL. */
-struct sft_pidfd_info {
-    uint64_t mask, cgroupid;
-    uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid, spare0;
-};
-#define SFT_PIDFD_INFO_PID 1ULL
-#define SFT_PIDFD_GET_INFO _IOWR(0xFF, 11, struct sft_pidfd_info)
 
 #endif

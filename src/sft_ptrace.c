@@ -224,13 +224,10 @@ static void end_helpers(struct sft_tracees *t)
 
 size_t sft_tracees_count(const struct sft_tracees *t)
 {
-    size_t i, j, n = 0;
+    size_t i, n = t->n;
 
-    for (j = 0; j < t->n; j++)
-        n += t->tid[j] > 0;   /* 0: let go at once */
     for (i = 0; i < t->nhelpers; i++)
-        for (j = 0; j < t->helpers[i]->tracees.n; j++)
-            n += t->helpers[i]->tracees.tid[j] > 0;
+        n += t->helpers[i]->tracees.n;
     return n;
 }
 
@@ -351,8 +348,6 @@ int sft_ptrace_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     like.deadline = start + o->timeout;
     like.quit = &quit;
     like.skip = &skip;
-    like.sight = 1;
-    like.no_pidfd_info = o->no_pidfd;   /* as on kernels without pidfd (tests) */
     if (sft_pidset_init(&skip) != 0)
         return sft_error_set(err, SFT_E_NOMEM, ENOMEM, "out of memory");
     if (sft_rescan_init(&scans) != 0 || sft_tracer_init(&t, &like, 0, tracees, unseized, stats, err) != 0) {

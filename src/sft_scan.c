@@ -200,10 +200,6 @@ int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
             counts->unread++;
             continue;
         }
-        if (hook && hook->before_read && hook->before_read(hook->ctx, (pid_t)pid)) {
-            counts->taken++;
-            continue;
-        }
         snprintf(path, sizeof path, "%s/%lld/stat", procdir, pid);
         if (sft_statfds_read(hook ? hook->statfds : NULL, (pid_t)pid, path, &st) != 0) {
             if (errno == EACCES || errno == EPERM) {

@@ -46,7 +46,6 @@ struct sft_scan_counts {
     size_t vanished;  /* gone between readdir and reading its stat */
     size_t unread;    /* of held: passed over unread (hook->unread) */
     size_t others;    /* left unread to another part (hook->parts)  */
-    size_t taken;     /* taken unread by hook->before_read          */
 };
 
 void sft_proclist_init(struct sft_proclist *l);
@@ -98,9 +97,6 @@ struct sft_scan_hook {
     /* With parts above 1, only the pids p with p % parts == part are read;
      * the rest are another reader's (the ptrace method's tracer threads). */
     unsigned parts, part;
-    /* Offered each pid to be read, before its read: one it takes (returns
-     * 1) is not read, nor listed in out.  The ptrace method seizes there. */
-    int (*before_read)(void *ctx, pid_t pid);
 };
 int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
                   const struct sft_pidset *held, struct sft_proclist *out,

@@ -6,7 +6,6 @@
 #include "sft_boost.h"
 #include "sft_clock.h"
 #include "sft_grow.h"
-#include "sft_pidfd.h"
 #include "sft_procstat.h"
 
 #include <dirent.h>
@@ -62,9 +61,6 @@ void sft_tracer_quit(struct tracer *t)
         __atomic_store_n(t->quit, 1, __ATOMIC_RELEASE);
 }
 
-/* In tid_index: a thread seized and let go at once (see let_go). */
-#define LET_GO ((size_t)-1)
-
 /* Adds a thread, tracee number ix, to the threads whose stop is awaited. */
 static int await_thread(struct tracer *t, pid_t tid, pid_t tgid, size_t ix)
 {
@@ -113,7 +109,7 @@ static int seize(struct tracer *t, pid_t tid, pid_t tgid)
 {
     size_t ix;
 
-    if (sft_pidmap_get(&t->tid_index, tid, &ix) && ix != LET_GO)
+    if (sft_pidmap_get(&t->tid_index, tid, &ix))
         return 0;   /* ours already (caught by a clone event) */
     if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)SEIZE_OPTIONS) != 0)
         return errno;
@@ -195,19 +191,6 @@ static long thread_count(struct tracer *t, pid_t pid)
     return (long)sb.st_nlink - 2;
 }
 
-/* Whether a thread that could not be seized has exited, or is exiting
- * (ptrace refuses an exiting thread with EPERM): it runs no user code
- * again.  A thread of a process seized on sight is met running, and a
- * storm of short-lived threads (t/32's threadloop) ends some of them
- * between the listing and the seizure; taken for refusals, they left the
- * rest of the listing unseized. */
-static int thread_gone(struct tracer *t, pid_t tid)
-{
-    struct sft_stat st;
-
-    return read_stat(t, tid, &st) != 0 || sft_state_is_dead(st.state) || (st.flags & SFT_PF_EXITING);
-}
-
 /* Seizes every thread of a process not seized yet: the leader first (if it
  * cannot be seized, neither can the rest: the process is left to signals),
  * then every task listed.  A process the scan read with one thread has
@@ -254,8 +237,6 @@ static int seize_process(struct tracer *t, const struct sft_proc *p, int leader_
             closedir(d);
             return -1;
         }
-        if (rc != 0 && thread_gone(t, (pid_t)tid))
-            continue;
         if (rc != 0 && rc != ESRCH) {
             /* A thread of it is traced by someone else: the process goes
              * to the signal method, which waits for that thread too (the
@@ -305,81 +286,6 @@ static int fork_event(struct tracer *t, pid_t parent_tid, int is_process)
     return 0;
 }
 
-/* A process seized before it was read, found stopped already (its trap
- * reports a group stop): detached at once, it stays stopped, and is left
- * to the next read of /proc, which counts it as stopped before the freeze
- * and leaves it out of the token, as when it is read first. */
-static void let_go(struct tracer *t, pid_t tid, size_t ix)
-{
-    ptrace(PTRACE_DETACH, tid, 0, 0);
-    t->tracees->tid[ix] = 0;   /* nothing left to detach at thaw */
-    sft_pidmap_put(&t->tid_index, tid, LET_GO);
-    sft_pidset_del(&t->held, tid);
-    sft_pidset_del(&t->lone, tid);
-    sft_pidset_del(&t->unknown, tid);
-}
-
-/* The parent of a process seized before it was read, for the token's
- * order: PIDFD_GET_INFO, 4.6-5.2 us here against 8.7-10.5 for a read of
- * its stat, which older kernels fall back to. */
-static void learn_parent(struct tracer *t, struct sft_proc *p)
-{
-    struct sft_stat st;
-
-    if (!t->no_pidfd_info) {
-        int fd = sft_pidfd_open(p->pid);
-        if (fd >= 0) {
-            struct sft_pidfd_info info;
-            int r, e;
-            memset(&info, 0, sizeof info);
-            info.mask = SFT_PIDFD_INFO_PID;
-            r = ioctl(fd, SFT_PIDFD_GET_INFO, &info);
-            e = errno;
-            close(fd);
-            if (r == 0) {
-                p->ppid = (pid_t)info.ppid;
-                t->stats->pidfd_infos++;
-                return;
-            }
-            t->no_pidfd_info = e == ENOTTY || e == EINVAL || e == EOPNOTSUPP;
-        } else {
-            t->no_pidfd_info = errno == ENOSYS;
-        }
-    }
-    if (read_stat(t, p->pid, &st) == 0) {
-        p->ppid = st.ppid;
-        p->state = st.state;
-        p->starttime = st.starttime;
-        memcpy(p->comm, st.comm, sizeof p->comm);
-    }
-}
-
-/* The scan's hook for the first read of a round: seizes a process before
- * reading it.  The read cost 8.7-10.5 us a process, more than seizing and
- * interrupting it; what it told (stopped already, a kernel thread, a
- * zombie, someone else's tracee) the seizure tells too, or refuses, and a
- * process refused is read as before.  Taken as having one thread: recheck
- * counts them once its leader has trapped. */
-static int seize_on_sight(void *ctx, pid_t pid)
-{
-    struct tracer *t = ctx;
-    struct sft_proc *p;
-
-    if (sft_pidset_has(&t->held, pid) || sft_now() >= t->deadline || seize(t, pid, pid) != 0)
-        return 0;
-    p = sft_proclist_push(&t->sighted);
-    if (!p)
-        return 0;   /* read after all: seize_process finds it ours */
-    memset(p, 0, sizeof *p);
-    p->pid = pid;
-    p->state = '?';
-    p->nthreads = 1;
-    p->guard_ix = -1;
-    sft_pidset_add(&t->held, pid);
-    sft_pidset_add(&t->unknown, pid);
-    return 1;
-}
-
 /* Collects the stops of every thread awaited, within the time budget. */
 static int collect(struct tracer *t)
 {
@@ -412,11 +318,6 @@ static int collect(struct tracer *t)
             } else if (r == w.tid && WIFSTOPPED(st)) {
                 int ev = st >> 16;
                 collected++;
-                if (ev == PTRACE_EVENT_STOP && WSTOPSIG(st) != SIGTRAP
-                    && sft_pidset_has(&t->unknown, w.tid)) {
-                    let_go(t, w.tid, w.tracee);   /* a group stop: stopped before us */
-                    continue;
-                }
                 sft_pidset_add(&t->trapped, w.tid);
                 if (ev == PTRACE_EVENT_CLONE || ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK) {
                     if (fork_event(t, w.tid, ev != PTRACE_EVENT_CLONE) != 0)
@@ -495,17 +396,9 @@ static long recheck(struct tracer *t, const struct sft_proc *procs, size_t n)
         if (!sft_pidset_has(&t->held, procs[i].pid) || sft_pidset_has(&t->gave_up, procs[i].pid))
             continue;
         if (sft_pidset_has(&t->lone, procs[i].pid)) {
-            size_t awaited = t->nwait;
             if (thread_count(t, procs[i].pid) == 1)
                 continue;
-            /* Its other threads at once, unread, as at first sight: read
-             * one by one here, 250 8-threaded processes seized before
-             * being read froze in 42 ms instead of 27-31. */
             sft_pidset_del(&t->lone, procs[i].pid);
-            if (seize_process(t, &procs[i], 0) != 0)
-                return -1;
-            redone += t->nwait > awaited;
-            continue;
         }
         snprintf(path, sizeof path, "%s/%ld/task", t->procdir, (long)procs[i].pid);
         d = opendir(path);
@@ -515,21 +408,14 @@ static long recheck(struct tracer *t, const struct sft_proc *procs, size_t n)
             long tid = atol(de->d_name);
             char state;
             size_t ix;
-            int ours;
 
             if (tid <= 0 || (tid != (long)procs[i].pid && sft_pidset_has(&t->trapped, (pid_t)tid)))
                 continue;
             state = thread_state(t, (pid_t)tid);
-            ours = sft_pidmap_get(&t->tid_index, (pid_t)tid, &ix) && ix != LET_GO;
-            /* One of ours in D traps before user space; one not seized yet
-             * (a process seized on sight has only its leader seized) does
-             * not, and is seized whatever its state. */
-            if (!state || state == 't' || sft_state_is_halted(state) || (state == 'D' && ours))
+            if (!state || state == 't' || state == 'D' || sft_state_is_halted(state))
                 continue;
-            if (!ours) {
+            if (!sft_pidmap_get(&t->tid_index, (pid_t)tid, &ix)) {
                 int rc = seize(t, (pid_t)tid, procs[i].pid);
-                if (rc != 0 && rc != ENOMEM && tid != (long)procs[i].pid && thread_gone(t, (pid_t)tid))
-                    continue;  /* the thread exited: the others still count */
                 if (rc == ENOMEM || (rc != 0 && rc != ESRCH && give_up(t, &procs[i]) != 0)) {
                     closedir(d);
                     return -1;
@@ -565,8 +451,7 @@ int sft_tracer_rounds(struct tracer *t, struct sft_rescan *scans, int once)
 {
     struct sft_proclist *fp = &scans->found;
     struct sft_scan_hook hook = { .unread = &t->seized, .statfds = &t->procfiles,
-                                  .parts = t->parts, .part = t->part, .ctx = t,
-                                  .before_read = t->sight ? seize_on_sight : NULL };
+                                  .parts = t->parts, .part = t->part };
     long rescan_delay = WAIT_FIRST_US;
     int rc = 0;
 
@@ -580,37 +465,12 @@ int sft_tracer_rounds(struct tracer *t, struct sft_rescan *scans, int once)
             rc = -1;
             break;
         }
-        {
-            /* Seizing, at SCHED_FIFO as below. */
-            struct sft_boost sighting;
-            if (t->sight)
-                sft_boost_begin(&sighting, 0);
-            rc = sft_rescan_next(scans, t->procdir, t->skip, &t->held, &hook, t->stats, &deaths, t->err);
-            if (t->sight)
-                sft_boost_end(&sighting);
-        }
-        /* Seized on sight in the first scan only: a later one reads what
-         * is left, and what was let go, found stopped. */
-        hook.before_read = NULL;
-        t->sight = 0;
+        rc = sft_rescan_next(scans, t->procdir, t->skip, &t->held, &hook, t->stats, &deaths, t->err);
         if (rc != 0)
             break;
         for (i = 0; i < fp->n; i++)
             if (!sft_pidset_has(&t->held, fp->v[i].pid))
                 fp->v[nfresh++] = fp->v[i];
-        fp->n = nfresh;
-        for (i = 0; i < t->sighted.n; i++) {
-            struct sft_proc *q = sft_proclist_push(fp);
-            if (!q) {
-                rc = nomem(t);
-                break;
-            }
-            *q = t->sighted.v[i];
-        }
-        t->sighted.n = 0;
-        if (rc != 0)
-            break;
-        nfresh = fp->n;
         if (!nfresh) {
             if (once || !deaths || sft_now() >= t->deadline)
                 break;
@@ -622,21 +482,12 @@ int sft_tracer_rounds(struct tracer *t, struct sft_rescan *scans, int once)
         }
         if (sft_now() >= t->deadline) {
             /* With partial_ok, a part's round leaves them to the read of
-             * all /proc that follows, which names them once.  Those seized
-             * on sight before the time ran out are collected. */
-            size_t seized = 0;
-            for (i = 0; i < nfresh; i++) {
-                if (sft_pidset_has(&t->held, fp->v[i].pid))
-                    fp->v[seized++] = fp->v[i];
-                else if (!t->partial_ok || !once)
-                    sft_error_note(t->err, fp->v[i].pid, fp->v[i].comm, fp->v[i].state, SFT_R_TIMEOUT, 0);
-            }
+             * all /proc that follows, which names them once. */
+            for (i = 0; (!t->partial_ok || !once) && i < nfresh; i++)
+                sft_error_note(t->err, fp->v[i].pid, fp->v[i].comm, fp->v[i].state, SFT_R_TIMEOUT, 0);
             if (!t->partial_ok)
                 rc = sft_error_set(t->err, SFT_E_NOTSTOPPED, 0, "unable to stop some processes");
-            if (rc != 0 || !seized)
-                break;
-            nfresh = fp->n = seized;
-            once = 1;   /* the time is up: no round after this one */
+            break;
         }
         t0 = sft_now();
         /* No parent is told of a ptrace stop: all at once, in any order.
@@ -673,12 +524,7 @@ int sft_tracer_rounds(struct tracer *t, struct sft_rescan *scans, int once)
         /* What this round seized, then the children the fork events
          * caught.  A process born another tracer thread's is that one's. */
         for (i = 0; rc == 0 && i < nfresh; i++)
-            if (sft_pidset_has(&t->held, fp->v[i].pid) && !sft_pidset_has(&t->gave_up, fp->v[i].pid)
-                && !sft_pidset_has(&t->theirs, fp->v[i].pid)) {
-                if (sft_pidset_has(&t->unknown, fp->v[i].pid)) {
-                    learn_parent(t, &fp->v[i]);
-                    sft_pidset_del(&t->unknown, fp->v[i].pid);
-                }
+            if (!sft_pidset_has(&t->gave_up, fp->v[i].pid) && !sft_pidset_has(&t->theirs, fp->v[i].pid)) {
                 /* Held by us: no later scan needs to read it. */
                 sft_pidset_add(&t->seized, fp->v[i].pid);
                 rc = got_push(t, &fp->v[i]);
@@ -699,8 +545,6 @@ void sft_tracer_free(struct tracer *t)
     sft_statfds_free(&t->procfiles);
     sft_proclist_free(&t->born);
     sft_proclist_free(&t->got);
-    sft_proclist_free(&t->sighted);
-    sft_pidset_free(&t->unknown);
     sft_pidmap_free(&t->tid_index);
     sft_pidset_free(&t->held);
     sft_pidset_free(&t->gave_up);
@@ -732,12 +576,8 @@ int sft_tracer_init(struct tracer *t, const struct tracer *like, unsigned part,
     sft_pidmap_init(&t->tid_index);
     sft_proclist_init(&t->born);
     sft_proclist_init(&t->got);
-    sft_proclist_init(&t->sighted);
-    t->sight = like->sight;
-    t->no_pidfd_info = like->no_pidfd_info;
     sft_statfds_init(&t->procfiles, 0);
     if (sft_pidset_init(&t->held) != 0 || sft_pidset_init(&t->gave_up) != 0
-        || sft_pidset_init(&t->unknown) != 0
         || sft_pidset_init(&t->seized) != 0 || sft_pidset_init(&t->lone) != 0
         || sft_pidset_init(&t->trapped) != 0 || sft_pidset_init(&t->theirs) != 0) {
         sft_tracer_free(t);
@@ -756,8 +596,7 @@ void sft_tracer_detach(const struct sft_tracees *tracees)
     size_t i = tracees->n;
 
     while (i-- > 0)
-        if (tracees->tid[i] > 0)   /* 0: let go at once */
-            ptrace(PTRACE_DETACH, tracees->tid[i], 0, (void *)(long)tracees->sig[i]);
+        ptrace(PTRACE_DETACH, tracees->tid[i], 0, (void *)(long)tracees->sig[i]);
 }
 
 int sft_tracer_adopt(struct tracer *t, const struct tracer *other)
@@ -779,7 +618,6 @@ int sft_tracer_adopt(struct tracer *t, const struct tracer *other)
         sft_pidset_add(&t->gave_up, u->pid);
     }
     t->stats->stat_reads += other->stats->stat_reads;
-    t->stats->pidfd_infos += other->stats->pidfd_infos;
     sft_notes_append(&t->stats->counted_frozen, &other->stats->counted_frozen);
     sft_notes_append(&t->err->notes, &other->err->notes);
     return 0;

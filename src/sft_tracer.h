@@ -55,10 +55,6 @@ struct tracer {
     struct waiting *wait;
     size_t nwait, wait_cap;
     struct sft_proclist born;     /* children caught by fork events      */
-    int sight;                    /* the next scan seizes before reading */
-    struct sft_proclist sighted;  /* seized by that scan, unread         */
-    struct sft_pidset unknown;    /* seized unread: parent not known yet */
-    int no_pidfd_info;            /* the kernel has no PIDFD_GET_INFO    */
     struct sft_statfds procfiles; /* keeps no file: opens under /proc's fd */
     struct sft_proclist *unseized;
     struct sft_freeze_stats *stats;

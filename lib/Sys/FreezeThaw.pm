@@ -336,16 +336,13 @@ was confirmed stopped, and in how many passes they were stopped.
 The time the freeze took, and how much of it went into reading F</proc>
 for processes and into sending stops and waiting for them.
 
-=item C<scans>, C<stat_reads>, C<pidfd_infos>
+=item C<scans>, C<stat_reads>
 
 How many times F</proc> was read through, and how many F<stat> and
-F<status> files were read in all.  The ptrace method seizes a process
-before reading it, and reads it only if it cannot be seized; it learns
-the parent of one it seized through its pidfd (C<PIDFD_GET_INFO>, Linux
-6.13), counted in C<pidfd_infos>, or else from its F<stat>.  With
-several tracer threads (see L</METHODS>), C<scans> and the times are
-those of the guard's main thread (its part, then its reads of all of
-F</proc>); C<stat_reads> and C<pidfd_infos> count every thread's.
+F<status> files were read in all.  With the ptrace method and several
+tracer threads (see L</METHODS>), C<scans> and the times are those of
+the guard's main thread (its part, then its reads of all of F</proc>);
+C<stat_reads> counts every thread's.
 
 =item C<nudged>
 
@@ -475,10 +472,7 @@ caller is blocked, and if the guard dies the kernel detaches every
 process, so they run again.  The guard seizes from one thread per CPU
 (at most 4), each taking the processes whose pid modulo their number is
 its own, and then reads F</proc> once more from one thread to make sure
-nothing runs.  A process is seized before it is read: one the kernel
-refuses (a kernel thread, a zombie, another debugger's tracee) is read
-then, and one found stopped already is let go at once, still stopped,
-as if it had been read first.  If the calling program has threads of its own and the
+nothing runs; if the calling program has threads of its own and the
 guard had to be forked from it (see L</SAFETY>), the guard starts none
 and seizes everything itself.
 
@@ -697,45 +691,40 @@ freeze / thaw as the calling Perl code sees them, measured as root on a
 2-core virtual machine (Linux 6.18, perl 5.36) on 2026-12-05:
 
   scenario              procs   signal          ptrace          kill(-1)       cgroup v1      original 0.01
-  flat idle               100    4.2 /   0.6     2.6 /   0.6     2.9 /  0.3     0.6 /  0.4      5.2 /   2.0
-  flat idle              1000   31.2 /   4.9    11.2 /   2.8    28.0 /  4.1     3.3 /  2.8     51.0 /  19.9
-  flat idle             10000  339   /  79     157   /  45     317   / 50      48   / 61      548   / 253
-  flat busy              1000   36.1 /  42      16.2 / 551      29   / 4615     3.3 / 4813  10755   / 9477
-  chain idle             1000   35.9 /   6.7    13.1 /   4.0    28.5 /  5.1     4.4 /  3.5    254   /  23.8
-  tree idle (fanout 4)   1365   44.7 /   7.1    16.0 /   4.3    45.2 /  7.7     5.3 /  4.1     74.8 /  28.8
-  8-thread idle           250   38.8 /   5.2    28.7 /  10.6    44.2 /  6.3     7.3 /  5.3     21.5 /  13.5
+  flat idle               100    4.3 /   0.6     3.2 /   0.7     2.8 /  0.5     0.6 /  0.6      6.1 /   2.1
+  flat idle              1000   30.1 /   7.9    17.0 /   3.8    28.8 /  5.7     4.4 /  4.0     48.8 /  20.6
+  flat idle             10000  315   /  66     165   /  42     292   / 49      40   / 33      537   / 224
+  flat busy              1000   36.4 /  80      17.9 / 752      27   / 5092     3.3 / 4945   9978   / 9638
+  chain idle             1000   35.7 /   6.1    12.1 /   2.9    29.6 /  4.9     3.7 /  3.1    311   /  22.3
+  tree idle (fanout 4)   1365   40.4 /   6.0    17.3 /   3.7    35.9 /  5.6     4.0 /  4.6     68.9 /  26.0
+  8-thread idle           250   30.4 /   4.5    27.0 /   9.3    37.8 /  6.1     7.4 /  4.8     16.6 /   9.4
 
 The check of each freeze runs in a child process while the caller waits,
 so that the caller's window is as short as the original's, which is
 timed with nothing in it.  Between runs, the medians move by up to a
-third, the references' too (the cgroup freezer's 1000 idle processes
-took 3.3 to 4.6 ms in the day's runs, the original's chain 238 to 711
-ms).  The ptrace freeze of 1000 idle processes took 10.7 and 11.2 ms in
-the two full runs of this release's code that day (2.3 and 3.4 times
-the cgroup freezer's), and 14.2 to 20.9 ms in four runs before a
-process was seized before being read.
+third (the ptrace freeze of 1000 idle processes took 14.2 to 20.9 ms in
+the four full runs that day), and the original's chain by more (238 to
+711 ms).
 
-On a machine full of busy processes a freeze is 298 times faster than
-the original's (665 times with ptrace): the freezer runs at the lowest
+On a machine full of busy processes a freeze is 274 times faster than
+the original's (558 times with ptrace): the freezer runs at the lowest
 real-time priority while it works when the CPUs are contended (see
 L</SAFETY>), and a process that has not stopped at the first look runs
 at that priority until it stops, for at most 2 ms (C<nudged> in
 C<last_freeze>).  Both need C<CAP_SYS_NICE>, which root has; otherwise
 nothing changes.  The thaw itself takes about 3 ms; what the caller sees
 beyond that is the wait, back at normal priority, for a CPU among the
-1000 processes it woke, which the kernel's scheduler decides: 42 ms
-after a signal thaw and 551 after a ptrace thaw in the run above; in the
-five other full runs that day, 30 to 504 ms after a signal thaw (504 in
-one, 80 or less in the others), and 500 to 801 after a ptrace thaw (its
-caller sleeps while the guard does the work).  A caller that itself ran
-for some 25 ms of CPU time inside the window (the check above, done in
-the caller, did) waits 0.8 to 1 s after a signal thaw instead.
+1000 processes it woke, which the kernel's scheduler decides: 80 ms
+after a signal thaw and 752 after a ptrace thaw in the run above; in
+the three full runs before it that day, 36, 43 and 504 ms after a signal
+thaw, and 500 to 742 after a ptrace thaw (its caller sleeps while the
+guard does the work).  A caller that itself ran for some 25 ms of CPU
+time inside the window (the check above, done in the caller, did) waits
+0.8 to 1 s after a signal thaw instead.
 
-The freeze time per process at 10000 processes is 1.09 (signal) and
-1.40 (ptrace) times that at 1000 in the run above: the ptrace freeze of
-1000 got faster than that of 10000 (1.26 in the run before, 0.84 to 1.11
-before processes were seized before being read; 0.74 to 1.11 with
-signals over thirteen runs in two days).  A signal freeze grows the caller
+The freeze time per process at 10000 processes is 1.05 (signal) and
+0.97 (ptrace) times that at 1000 in the run above (0.74 to 1.11 with
+signals over eleven runs in two days).  A signal freeze grows the caller
 by about 30 to 140 kB at its peak for 1000 processes and 250 kB for
 10000.  The dead man's switch continues 100 frozen processes 3 to 7 ms
 after the freezing process is killed; the guard costs about 1.1 to 1.5
@@ -746,49 +735,47 @@ L</SAFETY>), and a caller of 1 GB froze 10 processes in 1.3 (signal) and
 (medians of 15).
 
 The ptrace method seizes from one thread of the guard per CPU (at most
-4): each lists the processes whose pid modulo their number is its own,
-seizes each before reading anything of it, and holds and later detaches
-them, while the kernel's own traps run on whatever CPU is free.  The
-parent each needs for the token's order comes from its pidfd
-(C<PIDFD_GET_INFO>, 4.6-5.2 microseconds against 8.7-10.5 for a read of
-its F<stat> here).  On 2 cores the threads took the freeze of 1000 idle
-processes from 23-27 ms to 13-17, and seizing before reading to 11-14
-(single runs; the table's are medians under the benchmark's load).
+4): each reads and seizes the processes whose pid modulo their number is
+its own, and holds and later detaches them, while the kernel's own
+traps run on whatever CPU is free.  On 2 cores this took the freeze of
+1000 idle processes from 23-27 ms to 13-17, and the thaw from 3.4-5.4 to
+2.4-3.3 (single runs; the table's are medians under the benchmark's
+load).
 
 Where this release is not fast yet: an idle machine freezes only 1.6
-(signal) and 4.6 (ptrace) times faster than with the original and 3.4
-(ptrace) to 9 (signal) times slower than the cgroup freezer, and a
-multi-threaded machine 1.3 (ptrace) to 1.8 (signal) times slower than
-the original, which does not wait for threads other than the first.  A
-chain freezes 7.1 (signal) and 19.5 (ptrace) times faster.  Most of it is
-F</proc>.  The signal method reads each process three times (found,
-confirmed stopped, swept at the end), opens a pidfd to signal it, and
-stops it; ptrace seizes and interrupts each, asks its pidfd for its
-parent and counts its threads with one C<fstatat>.  A thaw sends one
-signal or detach per process.
+(signal) and 2.9 (ptrace) times faster than with the original and 3.8
+(ptrace) to 7 (signal) times slower than the cgroup freezer, and a
+multi-threaded machine 1.6 to 1.8 times slower than the original, which
+does not wait for threads other than the first.  A chain freezes 8.7
+(signal) and 26 (ptrace) times faster.  Most of it is F</proc>.  The
+signal method reads each process three times (found, confirmed stopped,
+swept at the end), opens a pidfd to signal it, and stops it; ptrace
+reads each process once, counts its threads with one C<fstatat>, and
+seizes and interrupts it.  A thaw sends one signal or detach per
+process.
 
 C<make bench> measures what these operations cost on the machine it runs
 on (F<bench/floor.c>: each alone, per process, on the same trees, and
 the ptrace method's from one thread per CPU) and prints the least time
 each method could take from them.  In the run above, for 1000 idle
-processes: a stat file's first read 7.9 microseconds (3.9 from two
-threads at once), a read again 3.8, a pidfd 2.0, SIGSTOP 3.5, SIGCONT
-through the pidfd 2.8 and its close 1.0, seizing, interrupting and
-collecting a process 4.9 (4.5 from two threads), a detach 2.9 (1.7 from
+processes: a stat file's first read 7.9 microseconds (4.5 from two
+threads at once), a read again 3.8, a pidfd 2.1, SIGSTOP 4.9, SIGCONT
+through the pidfd 5.0 and its close 1.0, seizing, interrupting and
+collecting a process 5.5 (5.5 from two threads), a detach 5.2 (2.7 from
 two threads).  So a signal freeze that opens a pidfd for each process
 and looks at it once before its stop and once after cannot take less
-than 17.2 ms here (ours: 31.2), 3.0 times faster than the original; a
-signal thaw not less than 3.7 ms (ours: 4.9), 5.4 times faster than the
-original's thaw; a ptrace thaw 1.7 ms (ours: 2.8), 12 times faster; and
-a ptrace freeze 4.5 ms without reading anything (ours: 11.2), 1.35 times
-the cgroup freezer's.  The targets this release is measured against for
-idle machines (6 times faster to freeze and 10 times faster to thaw than
-the original, within 3 times the cgroup freezer) are therefore out of
-reach here for the signal method by any order of the same operations.
-For ptrace they are within reach of the operations alone, and the
-freeze met its target in one of the two runs; ours add the guard's
-start (1.1 to 1.4 ms), a last read of /proc (0.4 ms), the parents and
-thread counts, and the waits between the threads of the guard.
+than 18.7 ms here (ours: 30.1), 2.6 times faster than the original; a
+signal thaw not less than 6.0 ms (ours: 7.9), 3.4 times faster than the
+original's thaw; a ptrace thaw 2.7 ms (ours: 3.8), 7.8 times faster; and
+a ptrace freeze that reads each process once (for the order of the
+token) 10.0 ms (ours: 17.0), 2.3 times the cgroup freezer's (5.5 ms, 1.2
+times, without that read).  The targets this release is measured
+against for idle machines (6 times faster to freeze and 10 times faster
+to thaw than the original, within 3 times the cgroup freezer) are
+therefore out of reach here by any order of the same operations, but
+for the ptrace freeze: within reach of the operations alone, ours add
+the guard's start (1.1 ms), a last read of /proc (0.4 ms), the count of
+each process's threads, and the waits between the threads of the guard.
 
 Which method: C<ptrace> is the one parents cannot notice (see
 L</METHODS>) and freezes faster in every scenario above; C<signal> (the
