@@ -534,8 +534,8 @@ none of the freezing process's memory, so a large caller neither waits
 for its memory to be copied nor pays for copy-on-write faults while
 frozen (a caller of 1 GB started a forked guard in about 45 ms; the
 program takes about 1 ms whatever the caller's size).  Where the program
-is missing or cannot run, the guard is forked from the caller instead,
-with the same guarantees.
+is missing, cannot run, or belongs to another version of this module,
+the guard is forked from the caller instead, with the same guarantees.
 
 =item The freezer does not stop itself
 
