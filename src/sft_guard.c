@@ -553,8 +553,9 @@ static void build_id(char *id, size_t len)
  * to 7 the release, ready, command and reply pipes; argv[1] says whether
  * it inherited the caller's boost, argv[2] the caller's build_id, which
  * must be this program's (a program of another version of the library
- * would read another layout).  It forks the guard and exits, as the forked middle
- * process does, so that the caller's wait() never sees the guard. */
+ * would read another layout).  It forks the guard and exits, as the
+ * forked middle process does, so that the caller's wait() never sees the
+ * guard. */
 int sft_guard_program_main(int argc, char **argv)
 {
     struct sft_guard_shared *s;
@@ -562,7 +563,6 @@ int sft_guard_program_main(int argc, char **argv)
     struct stat st;
     const char *linger;
     pid_t guard;
-
     char id[96];
 
     build_id(id, sizeof id);
@@ -836,12 +836,9 @@ int sft_guard_ptrace_freeze(struct sft_guard *g, const struct sft_freeze_opts *o
     size_t i, k;
     int aborted;
 
-    if (s->freeze_at_once)
-        aborted = await_reply(g, o->abort_on);
-    else if (request_ptrace(s, o, err) != 0)
-        return -1;
-    else
-        aborted = command(g, 'F', o->abort_on);
+    if (!s->freeze_at_once)   /* the request goes with the start */
+        return sft_error_set(err, SFT_E_GUARD, EINVAL, "the guard was not started for ptrace");
+    aborted = await_reply(g, o->abort_on);
     if (aborted < 0)
         return sft_error_set(err, SFT_E_GUARD, ECHILD, "the guard process died");
 

@@ -93,8 +93,9 @@ int sft_guard_begin_thaw(struct sft_guard *g);
 void sft_guard_release(struct sft_guard *g);
 
 /* The ptrace method: the guard becomes the tracer and freezes (see
- * sft_ptrace.h), with o's timeout, partial_ok, no_pidfd, tracers and exclusions; a
- * signal of o->abort_on pending for the caller ends the freeze.  Fills the
+ * sft_ptrace.h) with the options given to sft_guard_start as ptrace_now,
+ * which it started with; this waits for it.  A signal of o->abort_on
+ * pending for the caller ends the freeze.  Fills the
  * token (pids and passes only: the guard holds the processes), the stats,
  * the pids stopped with signals because they could not be seized (at most
  * 64 listed), or err.  On failure the guard has let everything go. */
