@@ -133,7 +133,24 @@ is(state_of($idle), 'S', '--list: stops nothing');
     my $pattern = join ' ', map { "$_/sys-freezethaw-pidns-$ino.*.record" } qw(/run/lock /dev/shm /tmp);
     ($rc) = ft(@ex, '--', $^X, '-e', "exit(glob('$pattern') ? 0 : 1)");
     is($rc, 0, 'a record of the freeze exists while frozen');
-    is_deeply([ glob $pattern ], [], '... and is removed by the thaw');
+    my @left = glob $pattern;
+    is_deeply(\@left, [], '... and is removed by the thaw') or diag(map { record_diag($_) } @left);
+}
+
+# What a record left behind tells, for a failure seen once under load and
+# never reproduced: its size and age, and whether its caller still runs.
+sub record_diag {
+    my ($path) = @_;
+    my ($caller) = $path =~ /\.(\d+)\.record\z/;
+    my @st = stat $path;
+    my $cmd;
+    if (open my $fh, '<', "/proc/$caller/cmdline") {
+        local $/;
+        $cmd = <$fh>;
+    }
+    $cmd =~ tr/\0/ / if defined $cmd;
+    return sprintf "left: %s (%s bytes, %.3f s old); caller %s: %s\n", $path, $st[7] // '?',
+        @st ? time - $st[9] : -1, $caller, defined $cmd ? "runs '$cmd' (state " . state_of($caller) . ')' : 'gone';
 }
 
 # --recover refuses while a freeze is in progress: its guard is alive.
