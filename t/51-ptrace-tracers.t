@@ -200,6 +200,7 @@ SKIP: {
     my $rin = '';
     vec($rin, fileno $r, 1) = 1;
     my $line = select($rin, undef, undef, 15) ? <$r> : undef;
+    diag("no answer in 15 s; the threads (hog $hogs[0], caller $pid):\n", snapshot()) unless defined $line;
     kill KILL => $pid unless defined $line;
     waitpid $pid, 0;
     is($line, "frozen 0\n", 'a real-time hog on a helper\'s CPU: the freeze ends, everything held');

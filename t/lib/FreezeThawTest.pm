@@ -27,7 +27,7 @@ our @EXPORT = qw(
     freeze_when_free
     workload built spawn_workload ready_info kill_tree kill_others descendants thread_states
     not_halted first_running halted_in frozen_ok thawed_ok stopped_by_hand wait_until
-    not_normal frozen_child
+    not_normal frozen_child snapshot
 );
 
 my $NONCE_VAR = 'FREEZETHAW_TEST_NS';
@@ -229,6 +229,26 @@ sub _thread_state {
     my $s = _slurp($stat) // return undef;
     my ($comm, $state, $flags) = $s =~ /\A\d+ \((.*)\) (\S) (?:\S+ ){5}(\d+) /s or return undef;
     return [ $pid, $tid, $state, $comm, $flags ];
+}
+
+# Every thread of the namespace, one line each: "pid/tid comm state cpu N
+# policy N prio N cpus LIST wchan W utime T stime T" (times in clock
+# ticks), for a test's diag when something hangs: which thread waits,
+# where, on which CPU, at which priority, and which one spins.
+sub snapshot {
+    my @lines;
+    for my $stat (glob '/proc/[0-9]*/task/[0-9]*/stat') {
+        my ($pid, $tid) = $stat =~ m{^/proc/(\d+)/task/(\d+)/} or next;
+        my $s = _slurp($stat) // next;
+        my ($comm, $rest) = $s =~ /\A\d+ \((.*)\) (.*)\z/s or next;
+        my @f = split ' ', $rest;    # $f[0] is field 3, the state
+        my $wchan = _slurp("/proc/$pid/task/$tid/wchan") // '?';
+        my $cpus = (_slurp("/proc/$pid/task/$tid/status") // '') =~ /^Cpus_allowed_list:\s*(\S+)/m ? $1 : '?';
+        push @lines, sprintf "%d/%d %s %s cpu %s policy %s prio %s cpus %s wchan %s utime %s stime %s\n",
+            $pid, $tid, $comm, $f[0], $f[36] // '?', $f[38] // '?', $f[37] // '?', $cpus, $wchan || '-',
+            $f[11] // '?', $f[12] // '?';
+    }
+    return @lines;
 }
 
 # PF_EXITING: a thread past the point of no return in exit() runs no more
