@@ -46,6 +46,17 @@
  * waiting for it. */
 #define MIDDLE_WAITS 250
 
+/* How long the caller waits for the guard's answer beyond the time the
+ * answer may take (a ptrace freeze's timeout; nothing for a thaw): the
+ * guard answers within milliseconds of its own deadline unless it is
+ * stuck (starved of every CPU, or a bug).  Then SIGUSR1 asks it to give
+ * up and continue what it stopped, and GUARD_KILL_AFTER_S later SIGKILL
+ * ends it: the kernel lets go of every process it had seized, and the
+ * caller continues the rest itself where it knows them.  Without this a
+ * stuck guard left the caller waiting, and the machine frozen, for ever. */
+#define GUARD_GRACE_S 3.0
+#define GUARD_KILL_AFTER_S 1.0   /* the messages of sft_guard_ptrace_freeze quote both */
+
 enum {
     G_STARTING,   /* the guard is setting up                      */
     G_ARMED,      /* watching: the caller may be stopping things  */
@@ -79,6 +90,11 @@ struct sft_guard_shared {
                                      lock of the caller's in it        */
     pid_t middle;                 /* the guard's parent, which the caller
                                      waits for: never to be frozen     */
+    char stall_cmd;               /* tests only (FREEZETHAW_TEST_GUARD_STALL):
+                                     the guard sleeps stall_ms before
+                                     answering 'F' or before carrying
+                                     out 'T': a guard that is stuck    */
+    long stall_ms;
     double started, max_frozen;   /* sft_now() seconds                */
     size_t count;                 /* published entries: __atomic      */
     size_t cap;
@@ -284,14 +300,16 @@ static void ptrace_freeze(struct sft_guard_shared *s, struct held *h)
             s->entries[n].pid = token.pids[i];
             s->entries[n].pass = (unsigned)k;
             s->entries[n].starttime = token.starttimes ? token.starttimes[i] : 0;
+            s->entries[n].policy_to_restore = SFT_GUARD_POLICY_KEPT;
         }
     for (k = 0; rc == 0 && k < h->fallback.npasses; k++)
         for (i = sft_token_pass_start(&h->fallback, k); i < h->fallback.pass_end[k] && n < s->cap; i++, n++) {
             s->entries[n].pid = h->fallback.pids[i];
             s->entries[n].pass = (unsigned)(token.npasses + k);
             s->entries[n].starttime = h->fallback.starttimes ? h->fallback.starttimes[i] : 0;
+            s->entries[n].policy_to_restore = SFT_GUARD_POLICY_KEPT;
         }
-    s->count = n;
+    __atomic_store_n(&s->count, n, __ATOMIC_RELEASE);   /* after the entries: see continue_all */
     s->err_code = rc == 0 ? SFT_OK : err.code;
     s->err_errno = err.err;
     copy_notes(s->err_notes, &s->err_nnotes, &err.notes);
@@ -344,12 +362,18 @@ static void run_command(struct sft_guard_shared *s, struct held *h, char cmd, in
     /* Until the reply is written: at normal priority the reply to a thaw
      * waited half a second behind the busy processes woken. */
     sft_boost_begin(&cmd_boost, 0);
+    /* t/50 only: stuck holding everything, or before letting go; deaf to
+     * SIGUSR1, which stays blocked. */
+    if (s->stall_cmd == 'T' && cmd == 'T')
+        sft_sleep_us(s->stall_ms * 1000L);
     if (cmd == 'F') {
         s->ptrace_method = 1;
         ptrace_freeze(s, h);
     } else if (cmd == 'T') {
         ptrace_thaw(h);
     }
+    if (s->stall_cmd == 'F' && cmd == 'F')
+        sft_sleep_us(s->stall_ms * 1000L);
     if (write(reply_fd, &reply, 1) < 0) {
         /* the caller is gone: its loop sees it */
     }
@@ -643,6 +667,13 @@ static int start_guard(struct sft_guard *g, double max_frozen, const char *procd
     note_caller(s, procdir);
     s->max_frozen = max_frozen;
     s->cap = cap;
+    {
+        const char *stall = getenv("FREEZETHAW_TEST_GUARD_STALL");   /* "F:ms" or "T:ms", t/50 */
+        if (stall && (stall[0] == 'F' || stall[0] == 'T') && stall[1] == ':') {
+            s->stall_cmd = stall[0];
+            s->stall_ms = atol(stall + 2);
+        }
+    }
     snprintf(s->procdir, sizeof s->procdir, "%s", procdir);
     if (ptrace_now) {
         if (request_ptrace(s, ptrace_now, err) != 0) {
@@ -803,11 +834,21 @@ void sft_guard_release(struct sft_guard *g)
 /* Sends a one-byte command and waits for the reply.  While waiting, a
  * signal of abort_on pending for the caller is passed on to the guard as
  * SIGUSR1, which ends its freeze; returns that signal, or 0. */
-static int await_reply(struct sft_guard *g, const sigset_t *abort_on)
+/* What await_reply saw besides the answer. */
+enum { REPLY_KILLED = -2 };
+
+/* Waits for the guard's one-byte answer.  Returns 0, the abort signal
+ * passed on to the guard meanwhile, -1 if the guard died, or REPLY_KILLED
+ * if it did not answer within wait_s seconds and GUARD_KILL_AFTER_S more
+ * after SIGUSR1 (see GUARD_GRACE_S).  *late says SIGUSR1 was sent for the
+ * time: an answer after it is the guard giving up. */
+static int await_reply(struct sft_guard *g, const sigset_t *abort_on, double wait_s, int *late)
 {
+    double deadline = sft_now() + wait_s;
     char reply;
     int aborted = 0;
 
+    *late = 0;
     for (;;) {
         struct pollfd pf = { g->reply_fd, POLLIN, 0 };
         int n = poll(&pf, 1, 10);
@@ -818,14 +859,25 @@ static int await_reply(struct sft_guard *g, const sigset_t *abort_on)
         }
         if (!aborted && (aborted = sft_pending_signal(abort_on)) != 0)
             kill(g->pid, SIGUSR1);
+        /* Its end of the pipe is open, so the guard is alive: g->pid is
+         * still the guard's. */
+        if (sft_now() >= deadline) {
+            if (*late) {
+                kill(g->pid, SIGKILL);
+                return REPLY_KILLED;
+            }
+            kill(g->pid, SIGUSR1);
+            *late = 1;
+            deadline = sft_now() + GUARD_KILL_AFTER_S;
+        }
     }
 }
 
-static int command(struct sft_guard *g, char cmd, const sigset_t *abort_on)
+static int command(struct sft_guard *g, char cmd, const sigset_t *abort_on, double wait_s, int *late)
 {
     if (write(g->cmd_fd, &cmd, 1) != 1)
         return -1;
-    return await_reply(g, abort_on);
+    return await_reply(g, abort_on, wait_s, late);
 }
 
 int sft_guard_ptrace_freeze(struct sft_guard *g, const struct sft_freeze_opts *o,
@@ -834,11 +886,19 @@ int sft_guard_ptrace_freeze(struct sft_guard *g, const struct sft_freeze_opts *o
 {
     struct sft_guard_shared *s = g->shared;
     size_t i, k;
-    int aborted;
+    int aborted, late;
 
     if (!s->freeze_at_once)   /* the request goes with the start */
         return sft_error_set(err, SFT_E_GUARD, EINVAL, "the guard was not started for ptrace");
-    aborted = await_reply(g, o->abort_on);
+    aborted = await_reply(g, o->abort_on, o->timeout + GUARD_GRACE_S, &late);
+    if (aborted == REPLY_KILLED) {
+        /* The kernel lets go of its tracees.  Had it published its result,
+         * what it stopped with signals is continued from here. */
+        continue_all(s);
+        return sft_error_set(err, SFT_E_GUARD, 0,
+                             "the guard process did not answer within the timeout and 4 seconds more: it "
+                             "was killed, and the kernel let go of every process it had seized");
+    }
     if (aborted < 0)
         return sft_error_set(err, SFT_E_GUARD, ECHILD, "the guard process died");
 
@@ -859,6 +919,10 @@ int sft_guard_ptrace_freeze(struct sft_guard *g, const struct sft_freeze_opts *o
     for (i = 0; i < *nfallback; i++)
         fallback[i] = s->fallback[i];
     if (s->err_code != SFT_OK) {
+        if (late)
+            return sft_error_set(err, SFT_E_GUARD, 0,
+                                 "the guard process did not finish the freeze within the timeout and 3 "
+                                 "seconds more: told to give up, it continued every process it had stopped");
         if (s->err_code == SFT_E_INTERRUPTED && aborted)
             return sft_error_set(err, SFT_E_INTERRUPTED, aborted, "freeze interrupted by a signal");
         return sft_error_set(err, s->err_code, s->err_errno, "unable to stop some processes");
@@ -875,9 +939,16 @@ int sft_guard_ptrace_freeze(struct sft_guard *g, const struct sft_freeze_opts *o
     return 0;
 }
 
-void sft_guard_ptrace_thaw(struct sft_guard *g)
+int sft_guard_ptrace_thaw(struct sft_guard *g)
 {
-    (void)command(g, 'T', NULL);
+    int late;
+
+    if (command(g, 'T', NULL, GUARD_GRACE_S, &late) != REPLY_KILLED)
+        return 0;
+    /* Killed: the kernel has let go of its tracees; what it stopped with
+     * signals is continued here, children first. */
+    continue_all(g->shared);
+    return -1;
 }
 
 int sft_guard_is_tracer(const struct sft_guard *g)

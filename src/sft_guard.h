@@ -98,14 +98,21 @@ void sft_guard_release(struct sft_guard *g);
  * pending for the caller ends the freeze.  Fills the
  * token (pids and passes only: the guard holds the processes), the stats,
  * the pids stopped with signals because they could not be seized (at most
- * 64 listed), or err.  On failure the guard has let everything go. */
+ * 64 listed), or err.  On failure the guard has let everything go.  A
+ * guard that has not answered 3 seconds after o->timeout is told to give
+ * up (SIGUSR1), and killed a second later: the kernel lets go of its
+ * tracees, and if it had published its result the processes it stopped
+ * with signals are continued from here (if not, they stay stopped). */
 int sft_guard_ptrace_freeze(struct sft_guard *g, const struct sft_freeze_opts *o,
                             struct sft_token *token, struct sft_freeze_stats *stats,
                             pid_t *fallback, size_t *nfallback, struct sft_error *err);
 
 /* The ptrace method's thaw, after sft_guard_begin_thaw: the guard
- * continues the signal-stopped processes and detaches every tracee. */
-void sft_guard_ptrace_thaw(struct sft_guard *g);
+ * continues the signal-stopped processes and detaches every tracee.  A
+ * guard that has not answered within 4 seconds is killed (the kernel lets
+ * go of its tracees) and the processes of the token that are still the
+ * ones frozen are sent SIGCONT from here.  Returns 0, or -1 if it had to. */
+int sft_guard_ptrace_thaw(struct sft_guard *g);
 
 /* 1 if the guard froze with ptrace (it holds the processes). */
 int sft_guard_is_tracer(const struct sft_guard *g);

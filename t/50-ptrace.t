@@ -15,6 +15,7 @@ my $CYCLES = 30;
 my $dir = tempdir(CLEANUP => 1);
 my $n = 0;
 sub log_of { open my $fh, '<', $_[0] or return ''; local $/; return <$fh> // '' }
+sub status_of { return log_of("/proc/$_[0]/status") }
 
 sub cycles {
     my ($method, $count) = @_;
@@ -178,6 +179,79 @@ SKIP: {
     Sys::FreezeThaw::thaw($t);
     ok(wait_until(sub { !halted_in($tracee) }, 3), 'and runs again, still traced');
     kill_tree($tracer);
+}
+
+# A guard that stops answering (starved, or a bug) must not keep the
+# caller waiting, and the machine frozen, for ever: 3 s after the timeout
+# it is told to give up, a second later killed, and the kernel lets go of
+# its tracees.  FREEZETHAW_TEST_GUARD_STALL makes the guard sleep, deaf to
+# the request, after seizing everything ("F:ms") or before letting go
+# ("T:ms").
+sub guards { return grep { $_->[0] == $_->[1] && $_->[3] eq 'freezethaw-grd' } thread_states() }
+my ($STRACE) = grep { -x } map { "$_/strace" } split /:/, $ENV{PATH};
+# strace running a busy workload, or (): its tracee cannot be seized, so
+# a ptrace freeze stops it with signals.
+sub strace_busy {
+    my ($log) = @_;
+    return () unless $STRACE;
+    my $busy = spawn_workload('busy');   # not the tracee: told apart by pid
+    my $tracer = fork // die;
+    if (!$tracer) { exec $STRACE, '-f', '-o', $log, workload(), 'busy'; exit 111 }
+    wait_until(sub { grep { $_->[3] eq 'workload' && $_->[0] > $tracer && $_->[2] eq 'R' } thread_states() })
+        or die "strace's tracee did not start";
+    return ($tracer, $busy);
+}
+{
+    my @work = (spawn_workload('busy'), spawn_workload('threads', 4, 'busy'),
+                spawn_workload({ ready => 4 }, 'tree', 1, 3, 'idle'));
+    my @strace = strace_busy("$dir/strace1.log");
+    my @pids = (@work, @strace, map { descendants($_) } @work, @strace);
+    my ($t, $took);
+    {
+        local $ENV{FREEZETHAW_TEST_GUARD_STALL} = 'F:60000';
+        my $t0 = time;
+        $t = eval { Sys::FreezeThaw::freeze({ method => 'ptrace', timeout => 0.5 }) };
+        $took = time - $t0;
+    }
+    ok(!$t, 'a guard stuck once all is seized: the freeze fails');
+    like($@, qr/^the guard process did not answer within the timeout and 4 seconds more: it was killed, and the kernel let go of every process it had seized/,
+         '... and says why');
+    cmp_ok($took, '>=', 4.4, '... once the timeout and 4 s have passed');
+    cmp_ok($took, '<', 10, '... not much later (not the 60 s the guard sleeps)');
+    ok(wait_until(sub { !halted_in(@pids) }, 3),
+       '... every process runs again' . (@strace ? ", strace's tracee (stopped with signals) too" : ''))
+        or diag(snapshot());
+    my %tr = map { $_ => (status_of($_) =~ /^TracerPid:\s+(\d+)/m ? $1 : 0) } @pids;
+    is_deeply([ grep { $tr{$_} && $tr{$_} != ($strace[0] // 0) } @pids ], [], '... and none is traced but by strace');
+    ok(wait_until(sub { !guards() }, 3), '... the guard is gone');
+    $t = freeze_when_free({ method => 'ptrace' });
+    frozen_ok('the next freeze works (the lock went with the guard)');
+    Sys::FreezeThaw::thaw($t);
+    kill_tree(@work, @strace);
+}
+
+# The same at thaw: the guard is killed 4 s after the thaw's request; the
+# kernel lets go of its tracees, and the caller continues itself what the
+# guard had stopped with signals (strace's tracee, which cannot be seized).
+SKIP: {
+    skip 'strace is not installed', 4 unless $STRACE;
+    my ($tracer, $busy) = strace_busy("$dir/strace2.log");
+    my $t;
+    {
+        local $ENV{FREEZETHAW_TEST_GUARD_STALL} = 'T:60000';
+        $t = Sys::FreezeThaw::freeze({ method => 'ptrace' });
+    }
+    my @fallback = @{ Sys::FreezeThaw::last_freeze()->{signal_fallback} };
+    is(scalar(@fallback), 1, 'frozen, strace\'s tracee with signals');
+    my $t0 = time;
+    Sys::FreezeThaw::thaw($t);
+    my $took = time - $t0;
+    cmp_ok($took, '<', 10, 'a guard stuck before the thaw: the thaw returns (in ' . sprintf('%.1f', $took) . ' s)');
+    ok(wait_until(sub { !halted_in($busy, $tracer, @fallback) }, 3),
+       '... every process runs again, the one stopped with signals too')
+        or diag(snapshot());
+    ok(wait_until(sub { !guards() }, 3), '... and the guard is gone');
+    kill_tree($tracer, $busy);
 }
 
 # MAX_FROZEN and the lock hold with ptrace too.

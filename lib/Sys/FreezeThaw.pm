@@ -537,6 +537,17 @@ program takes about 1 ms whatever the caller's size).  Where the program
 is missing, cannot run, or belongs to another version of this module,
 the guard is forked from the caller instead, with the same guarantees.
 
+=item A stuck guard does not hang the freeze
+
+With C<method =E<gt> 'ptrace'> the guard seizes and holds the processes
+and the caller waits for its answer.  Should the guard not answer (it is
+starved of every CPU by real-time processes of higher priority, say),
+the caller tells it to give up (C<SIGUSR1>) 3 seconds after the timeout,
+and a second later kills it: the kernel lets go of every process it had
+seized, C<freeze> fails and says so (see L</DIAGNOSTICS>).  A thaw whose
+answer has not come within 4 seconds does the same, and then continues
+itself the processes the guard had stopped with signals.
+
 =item The freezer does not stop itself
 
 While processes are frozen, C<SIGTSTP>, C<SIGTTIN> and C<SIGTTOU> are
@@ -652,6 +663,20 @@ ptrace attach.  Nothing was stopped; use the signal method.
 =item method must be 'signal' or 'ptrace', not 'VALUE'
 
 =item cannot start the guard process: REASON
+
+=item the guard process did not answer within the timeout and 4 seconds more: it was killed, and the kernel let go of every process it had seized
+
+=item the guard process did not finish the freeze within the timeout and 3 seconds more: told to give up, it continued every process it had stopped
+
+With C<method =E<gt> 'ptrace'>, the guard does the freezing and the
+caller waits for its answer; a guard that is stuck (starved of every CPU
+by real-time processes above it, or a bug) does not keep the caller
+waiting, and the machine frozen, for ever (see L</SAFETY>).  The
+processes it had seized run again.  Those it had stopped with signals
+because they could not be seized (see C<signal_fallback>) are continued
+by the caller if the guard had finished the freeze when it was killed;
+a guard stuck in the middle of stopping them leaves them stopped, and
+nothing else knows them: look for processes in state C<T>.
 
 =item ERROR: the frozen window was cut short: after N seconds ($Sys::FreezeThaw::MAX_FROZEN) every process was continued while the block still ran
 
