@@ -57,6 +57,12 @@
 #define GUARD_GRACE_S 3.0
 #define GUARD_KILL_AFTER_S 1.0   /* the messages of sft_guard_ptrace_freeze quote both */
 
+/* How long the caller waits for a new guard to arm (it takes 1-2 ms; its
+ * wait for the caller's previous guard to let go of the lock at most
+ * LOCK_RETRIES ms) before it kills it and the freeze fails, nothing
+ * stopped yet.  The message of start_guard quotes it. */
+#define GUARD_START_WAIT_S 5.0
+
 enum {
     G_STARTING,   /* the guard is setting up                      */
     G_ARMED,      /* watching: the caller may be stopping things  */
@@ -92,8 +98,9 @@ struct sft_guard_shared {
                                      waits for: never to be frozen     */
     char stall_cmd;               /* tests only (FREEZETHAW_TEST_GUARD_STALL):
                                      the guard sleeps stall_ms before
-                                     answering 'F' or before carrying
-                                     out 'T': a guard that is stuck    */
+                                     arming ('S'), before answering 'F'
+                                     or before carrying out 'T': a guard
+                                     that is stuck                     */
     long stall_ms;
     double started, max_frozen;   /* sft_now() seconds                */
     size_t count;                 /* published entries: __atomic      */
@@ -416,6 +423,8 @@ static void guard_main(struct sft_guard_shared *s, struct sft_boost *boost, int 
     memset(&h, 0, sizeof h);
     sft_token_init(&h.fallback);
     s->guard_pid = getpid();
+    if (s->stall_cmd == 'S')
+        sft_sleep_us(s->stall_ms * 1000L);   /* t/40 only: a guard that never arms */
 
     /* A lock held for this very caller belongs to the guard of its last
      * freeze, released and on its way out (it may take a tick to notice):
@@ -610,6 +619,63 @@ int sft_guard_program_main(int argc, char **argv)
     return guard < 0 ? 1 : 0;
 }
 
+/* Reaps the middle process mid and reads the guard's ready byte into
+ * *one.  Returns what the read returned (1, or 0 if the guard exited
+ * first), or -2 if the two did not both come within GUARD_START_WAIT_S:
+ * then the middle and the guard are killed (the guard's end of the
+ * ready pipe is still open, so s->guard_pid, if set, is still its pid).
+ * Without a pidfd (Linux before 5.3) it waits as long as it takes. */
+static ssize_t await_armed(struct sft_guard_shared *s, pid_t mid, int ready_fd, char *one)
+{
+    double deadline = sft_now() + GUARD_START_WAIT_S;
+    int mid_fd = sft_pidfd_open(mid), st, reaped = 0;
+    ssize_t n = -1;
+
+    while (mid_fd >= 0 && (!reaped || n < 0)) {
+        struct pollfd pf[2] = { { ready_fd, POLLIN, 0 }, { mid_fd, POLLIN, 0 } };
+        int left = (int)((deadline - sft_now()) * 1000) + 1;
+
+        if (left <= 0) {
+            pid_t guard = __atomic_load_n(&s->guard_pid, __ATOMIC_ACQUIRE);
+            if (!reaped) {
+                kill(mid, SIGKILL);
+                while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
+                    ;
+            }
+            if (n < 0 && guard > 0 && guard != mid)
+                kill(guard, SIGKILL);
+            close(mid_fd);
+            return -2;
+        }
+        if (poll(pf, reaped ? 1 : 2, left) < 0 && errno != EINTR) {
+            close(mid_fd);
+            mid_fd = -1;   /* wait as below */
+            break;
+        }
+        if (!reaped && (pf[1].revents & POLLIN) && waitpid(mid, &st, WNOHANG) == mid)
+            reaped = 1;
+        if (n < 0 && (pf[0].revents & (POLLIN | POLLHUP))) {
+            n = read(ready_fd, one, 1);
+            if (n < 0 && errno != EINTR && errno != EAGAIN)
+                n = 0;
+        }
+    }
+    if (mid_fd >= 0) {
+        close(mid_fd);
+        return n;
+    }
+    /* No pidfd: block, as before the bound existed. */
+    if (!reaped)
+        while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
+            ;
+    while (n < 0) {
+        n = read(ready_fd, one, 1);
+        if (n < 0 && errno != EINTR)
+            n = 0;
+    }
+    return n;
+}
+
 /* Starts the middle process: the guard program, or a fork of the caller.
  * Returns its pid, or -1. */
 static pid_t start_middle(struct sft_guard_shared *s, const char *program, int map_fd,
@@ -644,7 +710,7 @@ static int start_guard(struct sft_guard *g, double max_frozen, const char *procd
     size_t cap = SHARED_CAP, len = SHARED_LEN;
     struct sft_guard_shared *s;
     struct sft_boost boost;
-    int release[2], ready[2], cmd[2], reply[2], st, state, map_fd = -1;
+    int release[2], ready[2], cmd[2], reply[2], state, map_fd = -1;
     pid_t mid;
     char one;
     ssize_t n;
@@ -669,7 +735,7 @@ static int start_guard(struct sft_guard *g, double max_frozen, const char *procd
     s->cap = cap;
     {
         const char *stall = getenv("FREEZETHAW_TEST_GUARD_STALL");   /* "F:ms" or "T:ms", t/50 */
-        if (stall && (stall[0] == 'F' || stall[0] == 'T') && stall[1] == ':') {
+        if (stall && (stall[0] == 'S' || stall[0] == 'F' || stall[0] == 'T') && stall[1] == ':') {
             s->stall_cmd = stall[0];
             s->stall_ms = atol(stall + 2);
         }
@@ -715,16 +781,19 @@ static int start_guard(struct sft_guard *g, double max_frozen, const char *procd
     close(ready[1]);
     close(cmd[0]);
     close(reply[1]);
-    if (mid > 0)
-        while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
-            ;
-    do
-        n = read(ready[0], &one, 1);
-    while (n < 0 && errno == EINTR);
+    n = mid > 0 ? await_armed(s, mid, ready[0], &one) : -1;
     close(ready[0]);
     sft_boost_end(&boost);
 
     state = load_state(s);
+    if (n == -2) {
+        close(release[1]);
+        close(cmd[1]);
+        close(reply[0]);
+        munmap(s, len);
+        return sft_error_set(err, SFT_E_GUARD, 0,
+                             "cannot start the guard process: it did not answer within 5 seconds, and was killed");
+    }
     if (mid > 0 && n == 1 && state == G_ARMED) {
         g->record_fd = -1;
         if (sft_lock_record_path(procdir, s->caller, s->record_path, sizeof s->record_path) == 0) {

@@ -124,6 +124,33 @@ for my $phase (qw(freeze thaw)) {
     Sys::FreezeThaw::thaw($t2) if $t2;
 }
 
+# 4a. A guard that never arms (FREEZETHAW_TEST_GUARD_STALL, tests only:
+# it sleeps before taking the lock) does not keep the caller waiting: 5 s
+# later it is killed, with the middle process, and the freeze fails before
+# stopping anything.  Once from the guard program, once forked.
+for my $case ([ signal => 'the program' ], [ ptrace => 'a fork' ]) {
+    my ($method, $how) = @$case;
+    local $Sys::FreezeThaw::_GUARD_PROGRAM = $how eq 'a fork' ? undef : $Sys::FreezeThaw::_GUARD_PROGRAM;
+    my ($t, $took);
+    {
+        local $ENV{FREEZETHAW_TEST_GUARD_STALL} = 'S:60000';
+        my $t0 = time;
+        $t = eval { Sys::FreezeThaw::freeze({ method => $method }) };
+        $took = time - $t0;
+    }
+    ok(!$t, "$method, guard from $how that never arms: the freeze fails");
+    like($@, qr/^cannot start the guard process: it did not answer within 5 seconds, and was killed/,
+         '... and says why');
+    cmp_ok($took, '>=', 4.9, '... after 5 s');
+    cmp_ok($took, '<', 10, '... not much later (the guard sleeps 60)');
+    is_deeply([ stopped_now() ], [], '... nothing was stopped');
+    ok(wait_until(sub { !grep { $_->[3] =~ /^freezethaw-g/ } thread_states() }, 3),
+       '... no guard, nor middle process, is left');
+    my $t2 = eval { Sys::FreezeThaw::freeze({ method => $method }) };
+    ok($t2, '... and the next freeze works') or diag($@);
+    Sys::FreezeThaw::thaw($t2) if $t2;
+}
+
 # 5. One freeze at a time: a second freezer fails at once, naming the holder.
 {
     my $t = Sys::FreezeThaw::freeze();

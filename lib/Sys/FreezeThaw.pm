@@ -539,7 +539,9 @@ the guard is forked from the caller instead, with the same guarantees.
 
 =item A stuck guard does not hang the freeze
 
-With C<method =E<gt> 'ptrace'> the guard seizes and holds the processes
+A guard that has not got ready 5 seconds after it was started is killed,
+and C<freeze> fails before stopping anything.  With C<method =E<gt>
+'ptrace'> the guard seizes and holds the processes
 and the caller waits for its answer.  Should the guard not answer (it is
 starved of every CPU by real-time processes of higher priority, say),
 the caller tells it to give up (C<SIGUSR1>) 3 seconds after the timeout,
@@ -663,6 +665,10 @@ ptrace attach.  Nothing was stopped; use the signal method.
 =item method must be 'signal' or 'ptrace', not 'VALUE'
 
 =item cannot start the guard process: REASON
+
+The guard could not be started (see L</SAFETY>); nothing was stopped.
+C<it did not answer within 5 seconds, and was killed> means it started
+but never got ready (a guard starved of every CPU, say).
 
 =item the guard process did not answer within the timeout and 4 seconds more: it was killed, and the kernel let go of every process it had seized
 
