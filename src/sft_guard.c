@@ -734,7 +734,7 @@ static int start_guard(struct sft_guard *g, double max_frozen, const char *procd
     s->max_frozen = max_frozen;
     s->cap = cap;
     {
-        const char *stall = getenv("FREEZETHAW_TEST_GUARD_STALL");   /* "F:ms" or "T:ms", t/50 */
+        const char *stall = getenv("FREEZETHAW_TEST_GUARD_STALL");   /* "S:ms", "F:ms", "T:ms": t/40, t/50 */
         if (stall && (stall[0] == 'S' || stall[0] == 'F' || stall[0] == 'T') && stall[1] == ':') {
             s->stall_cmd = stall[0];
             s->stall_ms = atol(stall + 2);
@@ -900,17 +900,15 @@ void sft_guard_release(struct sft_guard *g)
     g->release_fd = g->cmd_fd = g->reply_fd = g->record_fd = -1;
 }
 
-/* Sends a one-byte command and waits for the reply.  While waiting, a
- * signal of abort_on pending for the caller is passed on to the guard as
- * SIGUSR1, which ends its freeze; returns that signal, or 0. */
 /* What await_reply saw besides the answer. */
 enum { REPLY_KILLED = -2 };
 
-/* Waits for the guard's one-byte answer.  Returns 0, the abort signal
- * passed on to the guard meanwhile, -1 if the guard died, or REPLY_KILLED
- * if it did not answer within wait_s seconds and GUARD_KILL_AFTER_S more
- * after SIGUSR1 (see GUARD_GRACE_S).  *late says SIGUSR1 was sent for the
- * time: an answer after it is the guard giving up. */
+/* Waits for the guard's one-byte answer.  While waiting, a signal of
+ * abort_on pending for the caller is passed on to the guard as SIGUSR1,
+ * which ends its freeze.  Returns 0, that signal, -1 if the guard died,
+ * or REPLY_KILLED if it did not answer within wait_s seconds and
+ * GUARD_KILL_AFTER_S more after a SIGUSR1 (see GUARD_GRACE_S).  *late
+ * says that SIGUSR1 was sent: an answer after it is the guard giving up. */
 static int await_reply(struct sft_guard *g, const sigset_t *abort_on, double wait_s, int *late)
 {
     double deadline = sft_now() + wait_s;
@@ -942,6 +940,7 @@ static int await_reply(struct sft_guard *g, const sigset_t *abort_on, double wai
     }
 }
 
+/* Sends a one-byte command and waits for the answer (see await_reply). */
 static int command(struct sft_guard *g, char cmd, const sigset_t *abort_on, double wait_s, int *late)
 {
     if (write(g->cmd_fd, &cmd, 1) != 1)
