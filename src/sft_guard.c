@@ -100,7 +100,9 @@ struct sft_guard_shared {
                                      the guard sleeps stall_ms before
                                      arming ('S'), before answering 'F'
                                      or before carrying out 'T': a guard
-                                     that is stuck                     */
+                                     that is stuck; or before freezing
+                                     until SIGUSR1 comes ('f'): a slow
+                                     one                               */
     long stall_ms;
     double started, max_frozen;   /* sft_now() seconds                */
     size_t count;                 /* published entries: __atomic      */
@@ -369,10 +371,19 @@ static void run_command(struct sft_guard_shared *s, struct held *h, char cmd, in
     /* Until the reply is written: at normal priority the reply to a thaw
      * waited half a second behind the busy processes woken. */
     sft_boost_begin(&cmd_boost, 0);
-    /* t/50 only: stuck holding everything, or before letting go; deaf to
-     * SIGUSR1, which stays blocked. */
+    /* t/50 only: stuck holding everything, or before letting go, deaf to
+     * SIGUSR1, which stays blocked; or slow to start the freeze ('f'),
+     * until the caller's SIGUSR1 comes, which the freeze then obeys. */
     if (s->stall_cmd == 'T' && cmd == 'T')
         sft_sleep_us(s->stall_ms * 1000L);
+    if (s->stall_cmd == 'f' && cmd == 'F') {
+        sigset_t usr1;
+        long slept;
+        sigemptyset(&usr1);
+        sigaddset(&usr1, SIGUSR1);
+        for (slept = 0; slept < s->stall_ms && !sft_pending_signal(&usr1); slept += 10)
+            sft_sleep_us(10000);
+    }
     if (cmd == 'F') {
         s->ptrace_method = 1;
         ptrace_freeze(s, h);
@@ -734,8 +745,8 @@ static int start_guard(struct sft_guard *g, double max_frozen, const char *procd
     s->max_frozen = max_frozen;
     s->cap = cap;
     {
-        const char *stall = getenv("FREEZETHAW_TEST_GUARD_STALL");   /* "S:ms", "F:ms", "T:ms": t/40, t/50 */
-        if (stall && (stall[0] == 'S' || stall[0] == 'F' || stall[0] == 'T') && stall[1] == ':') {
+        const char *stall = getenv("FREEZETHAW_TEST_GUARD_STALL");   /* "S:ms", "F:ms", "f:ms", "T:ms": t/40, t/50 */
+        if (stall && stall[0] && strchr("SFfT", stall[0]) && stall[1] == ':') {
             s->stall_cmd = stall[0];
             s->stall_ms = atol(stall + 2);
         }

@@ -17,6 +17,20 @@ my $n = 0;
 sub log_of { open my $fh, '<', $_[0] or return ''; local $/; return <$fh> // '' }
 sub status_of { return log_of("/proc/$_[0]/status") }
 
+my ($STRACE) = grep { -x } map { "$_/strace" } split /:/, $ENV{PATH};
+# Starts strace running a busy workload, its tracee, which a ptrace freeze
+# cannot seize and stops with signals; returns strace's pid once the
+# tracee runs, or () without strace.
+sub strace_busy {
+    my ($log) = @_;
+    return () unless $STRACE;
+    my $tracer = fork // die;
+    if (!$tracer) { exec $STRACE, '-f', '-o', $log, workload(), 'busy'; exit 111 }
+    wait_until(sub { grep { $_->[3] eq 'workload' && $_->[0] > $tracer && $_->[2] eq 'R' } thread_states() })
+        or die "strace's tracee did not start";
+    return $tracer;
+}
+
 sub cycles {
     my ($method, $count) = @_;
     for (1 .. $count) {
@@ -156,10 +170,8 @@ for my $mode (qw(forkloop forkchain threadloop)) {
 # A process traced by someone else cannot be seized: it is stopped with
 # signals, parents first, and the report says so.
 SKIP: {
-    my ($strace) = grep { -x } map { "$_/strace" } split /:/, $ENV{PATH};
-    skip 'strace is not installed', 4 unless $strace;
-    my $tracer = fork // die;
-    if (!$tracer) { exec $strace, '-f', '-o', "$dir/strace.log", workload(), 'busy'; exit 111 }
+    skip 'strace is not installed', 4 unless $STRACE;
+    my $tracer = strace_busy("$dir/strace.log");
     # The tracee: the process whose TracerPid is strace, once it runs the workload.
     my $traced_by_strace = sub {
         map { $_->[0] } grep {
@@ -188,23 +200,10 @@ SKIP: {
 # the request, after seizing everything ("F:ms") or before letting go
 # ("T:ms").
 sub guards { return grep { $_->[0] == $_->[1] && $_->[3] eq 'freezethaw-grd' } thread_states() }
-my ($STRACE) = grep { -x } map { "$_/strace" } split /:/, $ENV{PATH};
-# strace running a busy workload, or (): its tracee cannot be seized, so
-# a ptrace freeze stops it with signals.
-sub strace_busy {
-    my ($log) = @_;
-    return () unless $STRACE;
-    my $busy = spawn_workload('busy');   # not the tracee: told apart by pid
-    my $tracer = fork // die;
-    if (!$tracer) { exec $STRACE, '-f', '-o', $log, workload(), 'busy'; exit 111 }
-    wait_until(sub { grep { $_->[3] eq 'workload' && $_->[0] > $tracer && $_->[2] eq 'R' } thread_states() })
-        or die "strace's tracee did not start";
-    return ($tracer, $busy);
-}
 {
     my @work = (spawn_workload('busy'), spawn_workload('threads', 4, 'busy'),
                 spawn_workload({ ready => 4 }, 'tree', 1, 3, 'idle'));
-    my @strace = strace_busy("$dir/strace1.log");
+    my @strace = strace_busy("$dir/strace1.log");   # strace's tracee is a descendant
     my @pids = (@work, @strace, map { descendants($_) } @work, @strace);
     my ($t, $took);
     {
@@ -235,7 +234,8 @@ sub strace_busy {
 # guard had stopped with signals (strace's tracee, which cannot be seized).
 SKIP: {
     skip 'strace is not installed', 4 unless $STRACE;
-    my ($tracer, $busy) = strace_busy("$dir/strace2.log");
+    my $busy = spawn_workload('busy');
+    my $tracer = strace_busy("$dir/strace2.log");
     my $t;
     {
         local $ENV{FREEZETHAW_TEST_GUARD_STALL} = 'T:60000';
@@ -252,6 +252,28 @@ SKIP: {
         or diag(snapshot());
     ok(wait_until(sub { !guards() }, 3), '... and the guard is gone');
     kill_tree($tracer, $busy);
+}
+
+# A guard slow to start the freeze, but that hears the caller: told to
+# give up 3 s after the timeout, it does, and the freeze says so.
+{
+    my @work = (spawn_workload('busy'), spawn_workload({ ready => 4 }, 'tree', 1, 3, 'idle'));
+    my @pids = (@work, map { descendants($_) } @work);
+    my ($t, $took);
+    {
+        local $ENV{FREEZETHAW_TEST_GUARD_STALL} = 'f:60000';
+        my $t0 = time;
+        $t = eval { Sys::FreezeThaw::freeze({ method => 'ptrace', timeout => 0.5 }) };
+        $took = time - $t0;
+    }
+    ok(!$t, 'a guard slow to freeze: the freeze fails');
+    like($@, qr/^the guard process did not finish the freeze within the timeout and 3 seconds more: told to give up, it continued every process it had stopped/,
+         '... and says why');
+    cmp_ok($took, '>=', 3.4, '... once the timeout and 3 s have passed');
+    cmp_ok($took, '<', 4.4, '... before it would have been killed');
+    ok(wait_until(sub { !halted_in(@pids) }, 3), '... nothing stays stopped');
+    ok(wait_until(sub { !guards() }, 3), '... the guard is gone');
+    kill_tree(@work);
 }
 
 # MAX_FROZEN and the lock hold with ptrace too.
