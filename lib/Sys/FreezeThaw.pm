@@ -541,14 +541,14 @@ the guard is forked from the caller instead, with the same guarantees.
 
 A guard that has not got ready 5 seconds after it was started is killed,
 and C<freeze> fails before stopping anything.  With C<method =E<gt>
-'ptrace'> the guard seizes and holds the processes
-and the caller waits for its answer.  Should the guard not answer (it is
-starved of every CPU by real-time processes of higher priority, say),
-the caller tells it to give up (C<SIGUSR1>) 3 seconds after the timeout,
-and a second later kills it: the kernel lets go of every process it had
-seized, C<freeze> fails and says so (see L</DIAGNOSTICS>).  A thaw whose
-answer has not come within 4 seconds does the same, and then continues
-itself the processes the guard had stopped with signals.
+'ptrace'> the guard seizes and holds the processes and the caller waits
+for its answer.  Should the guard not answer (it is starved of every CPU
+by real-time processes of higher priority, say), the caller tells it to
+give up (C<SIGUSR1>) 3 seconds after the timeout, and a second later
+kills it: the kernel lets go of every process it had seized, and
+C<freeze> fails and says so (see L</DIAGNOSTICS>).  A thaw whose answer
+has not come within 4 seconds does the same, and then continues itself
+the processes the guard had stopped with signals.
 
 =item The freezer does not stop itself
 
