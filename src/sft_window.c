@@ -86,7 +86,7 @@ int sft_window_thaw(struct sft_window *w)
 {
     struct sft_error err;
     struct sft_boost boost;
-    int cut;
+    int cut, killed = 0;
 
     if (w->thawed)
         return 1;
@@ -104,7 +104,7 @@ int sft_window_thaw(struct sft_window *w)
     cut = sft_guard_begin_thaw(&w->guard);
     sft_error_init(&err);
     if (!cut && sft_guard_is_tracer(&w->guard))
-        sft_guard_ptrace_thaw(&w->guard);              /* the guard holds them */
+        killed = sft_guard_ptrace_thaw(&w->guard) != 0;   /* the guard holds them */
     else if (!cut)
         (void)sft_thaw(&w->token, NULL, NULL, &err);   /* pids checked at freeze */
     sft_error_free(&err);
@@ -112,7 +112,7 @@ int sft_window_thaw(struct sft_window *w)
     sft_token_close_pidfds(&w->token);
     sft_boost_end(&boost);
     restore_job_signals(w);
-    return !cut;
+    return cut ? 0 : killed ? 2 : 1;
 }
 
 void sft_window_free(struct sft_window *w)

@@ -40,9 +40,10 @@ int sft_window_freeze(struct sft_window *w, struct sft_freeze_opts *o, double ma
 /* Ends the window: continues its processes (through the guard with
  * ptrace) unless the guard did already (max_frozen), releases the guard,
  * closes the pidfds and gives back the job-control dispositions.  Returns
- * 1 if it continued them, 0 if the window had been cut short.  In a
- * process forked from the owner it does nothing: the window is the
- * parent's. */
+ * 1 if it continued them, 2 if it did so after killing a guard that did
+ * not answer (see sft_guard_ptrace_thaw), 0 if the window had been cut
+ * short.  In a process forked from the owner it does nothing: the window
+ * is the parent's. */
 int sft_window_thaw(struct sft_window *w);
 
 /* Frees w: thaws first if the owner never did; a fork()ed copy only

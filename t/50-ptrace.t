@@ -233,7 +233,7 @@ sub guards { return grep { $_->[0] == $_->[1] && $_->[3] eq 'freezethaw-grd' } t
 # kernel lets go of its tracees, and the caller continues itself what the
 # guard had stopped with signals (strace's tracee, which cannot be seized).
 SKIP: {
-    skip 'strace is not installed', 4 unless $STRACE;
+    skip 'strace is not installed', 5 unless $STRACE;
     my $busy = spawn_workload('busy');
     my $tracer = strace_busy("$dir/strace2.log");
     my $t;
@@ -243,10 +243,16 @@ SKIP: {
     }
     my @fallback = @{ Sys::FreezeThaw::last_freeze()->{signal_fallback} };
     is(scalar(@fallback), 1, 'frozen, strace\'s tracee with signals');
+    my @warn;
     my $t0 = time;
-    Sys::FreezeThaw::thaw($t);
+    {
+        local $SIG{__WARN__} = sub { push @warn, @_ };
+        Sys::FreezeThaw::thaw($t);
+    }
     my $took = time - $t0;
     cmp_ok($took, '<', 10, 'a guard stuck before the thaw: the thaw returns (in ' . sprintf('%.1f', $took) . ' s)');
+    like("@warn", qr/^Sys::FreezeThaw::thaw: the guard process did not answer within 4 seconds and was killed; every process was continued all the same/,
+         '... and warns that it had to kill the guard');
     ok(wait_until(sub { !halted_in($busy, $tracer, @fallback) }, 3),
        '... every process runs again, the one stopped with signals too')
         or diag(snapshot());

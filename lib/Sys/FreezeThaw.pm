@@ -139,9 +139,13 @@ sub _thaw_token {
 
 sub thaw($) {
     my ($token) = @_;
-    _thaw_token($token)
-        or warnings::warnif('misc', 'Sys::FreezeThaw::thaw: MAX_FROZEN already cut the frozen window short '
-                                    . 'and continued every process; nothing to do');
+    my $done = _thaw_token($token);
+    warnings::warnif('misc', 'Sys::FreezeThaw::thaw: MAX_FROZEN already cut the frozen window short '
+                             . 'and continued every process; nothing to do')
+        unless $done;
+    warnings::warnif('misc', 'Sys::FreezeThaw::thaw: the guard process did not answer within 4 seconds '
+                             . 'and was killed; every process was continued all the same')
+        if $done && $done == 2;
     return;
 }
 
@@ -310,7 +314,10 @@ stopped are continued: a process that has exited since is passed over
 even if a new process has taken its pid (see L</SAFETY>).  A copy of a
 token, or one built by hand from plain pids, still works: it continues
 those of its pids whose processes are stopped now.  Thawing a token a
-second time does nothing.
+second time does nothing.  With the ptrace method, a guard that has not
+answered the thaw within 4 seconds is killed and the processes are
+continued all the same; C<thaw> then warns, under C<use warnings> (see
+L</SAFETY>).
 
 The token is checked before anything is sent: it must be an ARRAY
 reference of ARRAY references of whole numbers from 2 to 4194304.
@@ -683,6 +690,10 @@ because they could not be seized (see C<signal_fallback>) are continued
 by the caller if the guard had finished the freeze when it was killed;
 a guard stuck in the middle of stopping them leaves them stopped, and
 nothing else knows them: look for processes in state C<T>.
+
+=item Sys::FreezeThaw::thaw: the guard process did not answer within 4 seconds and was killed; every process was continued all the same
+
+A warning (category C<misc>): see C<thaw> under L</FUNCTIONS>.
 
 =item ERROR: the frozen window was cut short: after N seconds ($Sys::FreezeThaw::MAX_FROZEN) every process was continued while the block still ran
 
