@@ -200,20 +200,23 @@ SKIP: {
 # the request, after seizing everything ("F:ms") or before letting go
 # ("T:ms").
 sub guards { return grep { $_->[0] == $_->[1] && $_->[3] eq 'freezethaw-grd' } thread_states() }
+# A ptrace freeze with a 0.5 s timeout and the guard stalled as $stall
+# says: returns (token or undef, error, seconds it took).
+sub stalled_freeze {
+    my ($stall) = @_;
+    local $ENV{FREEZETHAW_TEST_GUARD_STALL} = $stall;
+    my $t0 = time;
+    my $t = eval { Sys::FreezeThaw::freeze({ method => 'ptrace', timeout => 0.5 }) };
+    return ($t, $@, time - $t0);
+}
 {
     my @work = (spawn_workload('busy'), spawn_workload('threads', 4, 'busy'),
                 spawn_workload({ ready => 4 }, 'tree', 1, 3, 'idle'));
     my @strace = strace_busy("$dir/strace1.log");   # strace's tracee is a descendant
     my @pids = (@work, @strace, map { descendants($_) } @work, @strace);
-    my ($t, $took);
-    {
-        local $ENV{FREEZETHAW_TEST_GUARD_STALL} = 'F:60000';
-        my $t0 = time;
-        $t = eval { Sys::FreezeThaw::freeze({ method => 'ptrace', timeout => 0.5 }) };
-        $took = time - $t0;
-    }
+    my ($t, $err, $took) = stalled_freeze('F:60000');
     ok(!$t, 'a guard stuck once all is seized: the freeze fails');
-    like($@, qr/^the guard process did not answer within the timeout and 4 seconds more: it was killed, and the kernel let go of every process it had seized/,
+    like($err, qr/^the guard process did not answer within the timeout and 4 seconds more: it was killed, and the kernel let go of every process it had seized/,
          '... and says why');
     cmp_ok($took, '>=', 4.4, '... once the timeout and 4 s have passed');
     cmp_ok($took, '<', 10, '... not much later (not the 60 s the guard sleeps)');
@@ -265,15 +268,9 @@ SKIP: {
 {
     my @work = (spawn_workload('busy'), spawn_workload({ ready => 4 }, 'tree', 1, 3, 'idle'));
     my @pids = (@work, map { descendants($_) } @work);
-    my ($t, $took);
-    {
-        local $ENV{FREEZETHAW_TEST_GUARD_STALL} = 'f:60000';
-        my $t0 = time;
-        $t = eval { Sys::FreezeThaw::freeze({ method => 'ptrace', timeout => 0.5 }) };
-        $took = time - $t0;
-    }
+    my ($t, $err, $took) = stalled_freeze('f:60000');
     ok(!$t, 'a guard slow to freeze: the freeze fails');
-    like($@, qr/^the guard process did not finish the freeze within the timeout and 3 seconds more: told to give up, it continued every process it had stopped/,
+    like($err, qr/^the guard process did not finish the freeze within the timeout and 3 seconds more: told to give up, it continued every process it had stopped/,
          '... and says why');
     cmp_ok($took, '>=', 3.4, '... once the timeout and 3 s have passed');
     cmp_ok($took, '<', 4.4, '... before it would have been killed');
