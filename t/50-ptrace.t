@@ -263,6 +263,21 @@ SKIP: {
     kill_tree($tracer, $busy);
 }
 
+# freezethaw's thaw warns the same.
+{
+    my $busy = spawn_workload('busy');
+    local $Sys::FreezeThaw::METHOD = 'ptrace';
+    local $ENV{FREEZETHAW_TEST_GUARD_STALL} = 'T:60000';
+    my @warn;
+    local $SIG{__WARN__} = sub { push @warn, @_ };
+    my $r = Sys::FreezeThaw::freezethaw { scalar halted_in($busy) };
+    ok($r, 'freezethaw with a guard stuck before the thaw: the block ran frozen');
+    like("@warn", qr/^Sys::FreezeThaw::thaw: the guard process did not answer within 4 seconds and was killed/,
+         '... and the thaw warns that it had to kill the guard');
+    ok(wait_until(sub { !halted_in($busy) && !guards() }, 3), '... everything runs, the guard is gone');
+    kill_tree($busy);
+}
+
 # A guard slow to start the freeze, but that hears the caller: told to
 # give up 3 s after the timeout, it does, and the freeze says so.
 {

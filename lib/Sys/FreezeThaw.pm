@@ -137,15 +137,24 @@ sub _thaw_token {
     return $done;
 }
 
+# What _thaw_token returns when it had to kill a guard that did not
+# answer the thaw (the processes were continued all the same).
+sub _GUARD_KILLED() { 2 }
+
+sub _warn_guard_killed {
+    my ($done) = @_;
+    warnings::warnif('misc', 'Sys::FreezeThaw::thaw: the guard process did not answer within 4 seconds '
+                             . 'and was killed; every process was continued all the same')
+        if $done && $done == _GUARD_KILLED;
+}
+
 sub thaw($) {
     my ($token) = @_;
     my $done = _thaw_token($token);
     warnings::warnif('misc', 'Sys::FreezeThaw::thaw: MAX_FROZEN already cut the frozen window short '
                              . 'and continued every process; nothing to do')
         unless $done;
-    warnings::warnif('misc', 'Sys::FreezeThaw::thaw: the guard process did not answer within 4 seconds '
-                             . 'and was killed; every process was continued all the same')
-        if $done && $done == 2;
+    _warn_guard_killed($done);
     return;
 }
 
@@ -170,6 +179,7 @@ sub freezethaw(&) {
         $err = $@;
         $continued = _thaw_token($token);
     }
+    _warn_guard_killed($continued);
     die $err unless $ok;
     die "ERROR: the frozen window was cut short: after $MAX_FROZEN seconds (\$Sys::FreezeThaw::MAX_FROZEN) "
         . "every process was continued while the block still ran\n"
@@ -316,8 +326,8 @@ token, or one built by hand from plain pids, still works: it continues
 those of its pids whose processes are stopped now.  Thawing a token a
 second time does nothing.  With the ptrace method, a guard that has not
 answered the thaw within 4 seconds is killed and the processes are
-continued all the same; C<thaw> then warns, under C<use warnings> (see
-L</SAFETY>).
+continued all the same; C<thaw> (and C<freezethaw>) then warns, under
+C<use warnings> (see L</SAFETY>).
 
 The token is checked before anything is sent: it must be an ARRAY
 reference of ARRAY references of whole numbers from 2 to 4194304.
