@@ -104,6 +104,9 @@ struct sft_guard_shared {
                                      until SIGUSR1 comes ('f'): a slow
                                      one                               */
     long stall_ms;
+    long linger_ms;               /* tests only (FREEZETHAW_TEST_MIDDLE_LINGER_MS,
+                                     t/46): the program's middle process
+                                     lingers this long after the fork  */
     double started, max_frozen;   /* sft_now() seconds                */
     size_t count;                 /* published entries: __atomic      */
     size_t cap;
@@ -605,7 +608,6 @@ int sft_guard_program_main(int argc, char **argv)
     struct sft_guard_shared *s;
     struct sft_boost boost;
     struct stat st;
-    const char *linger;
     pid_t guard;
     char id[96];
 
@@ -624,10 +626,24 @@ int sft_guard_program_main(int argc, char **argv)
     guard = fork();
     if (guard == 0)
         guard_main(s, &boost, 4, 5, 6, 7);
-    linger = getenv("FREEZETHAW_TEST_MIDDLE_LINGER_MS");   /* t/46 only */
-    if (linger && guard > 0)
-        sft_sleep_us(atol(linger) * 1000L);
+    if (s->linger_ms > 0 && guard > 0)
+        sft_sleep_us(s->linger_ms * 1000L);
     return guard < 0 ? 1 : 0;
+}
+
+/* The tests' knobs, read by the caller only and passed in the mapping:
+ * the guard and its program read no environment. */
+static void read_test_knobs(struct sft_guard_shared *s)
+{
+    const char *stall = getenv("FREEZETHAW_TEST_GUARD_STALL");   /* "S:ms", "F:ms", "f:ms", "T:ms": t/40, t/50 */
+    const char *linger = getenv("FREEZETHAW_TEST_MIDDLE_LINGER_MS");   /* t/46 */
+
+    if (stall && stall[0] && strchr("SFfT", stall[0]) && stall[1] == ':') {
+        s->stall_cmd = stall[0];
+        s->stall_ms = atol(stall + 2);
+    }
+    if (linger)
+        s->linger_ms = atol(linger);
 }
 
 /* Reaps the middle process mid and reads the guard's ready byte into
@@ -744,13 +760,7 @@ static int start_guard(struct sft_guard *g, double max_frozen, const char *procd
     note_caller(s, procdir);
     s->max_frozen = max_frozen;
     s->cap = cap;
-    {
-        const char *stall = getenv("FREEZETHAW_TEST_GUARD_STALL");   /* "S:ms", "F:ms", "f:ms", "T:ms": t/40, t/50 */
-        if (stall && stall[0] && strchr("SFfT", stall[0]) && stall[1] == ':') {
-            s->stall_cmd = stall[0];
-            s->stall_ms = atol(stall + 2);
-        }
-    }
+    read_test_knobs(s);
     snprintf(s->procdir, sizeof s->procdir, "%s", procdir);
     if (ptrace_now) {
         if (request_ptrace(s, ptrace_now, err) != 0) {
