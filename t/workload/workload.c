@@ -16,6 +16,9 @@
  *                                        thread calls pthread_exit: the leader is
  *                                        a zombie (Z) while the others run
  *   workload threadloop                  creates short-lived threads without end
+ *   workload threadvforkloop             the same, but each thread vfork()s a child
+ *                                        that sleeps 2 ms: the thread spends its
+ *                                        life in D
  *   workload forkloop                    forks children that exit at once, without end
  *   workload rtbusy CPU PRIO             spins on CPU at SCHED_FIFO PRIO (exits 3
  *                                        without "ready" where it may not)
@@ -305,7 +308,24 @@ static void *short_life(void *arg)
     return NULL;
 }
 
-static int run_threadloop(void)
+static void *vfork_life(void *arg)
+{
+    pid_t child;
+
+    (void)arg;
+    child = vfork();
+    if (child == 0) {
+        /* Only system calls here: the child borrows the parent's memory. */
+        struct timespec ts = { 0, 2000000 };
+        nanosleep(&ts, NULL);
+        _exit(0);
+    }
+    if (child > 0)
+        waitpid(child, NULL, 0);
+    return NULL;
+}
+
+static int run_threadloop(void *(*life)(void *))
 {
     pthread_attr_t a;
     pthread_t t;
@@ -314,7 +334,7 @@ static int run_threadloop(void)
     pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
     ready();
     for (;;)
-        if (pthread_create(&t, &a, short_life, NULL) != 0)
+        if (pthread_create(&t, &a, life, NULL) != 0)
             usleep(100);   /* thread limit reached: let some exit */
     return 0;
 }
@@ -489,7 +509,9 @@ int main(int argc, char **argv)
     if (!strcmp(mode, "zombieleader") && argc == 4)
         return run_zombieleader(atoi(argv[2]), argv[3]);
     if (!strcmp(mode, "threadloop"))
-        return run_threadloop();
+        return run_threadloop(short_life);
+    if (!strcmp(mode, "threadvforkloop"))
+        return run_threadloop(vfork_life);
     if (!strcmp(mode, "forkloop"))
         return run_forkloop();
     if (!strcmp(mode, "threadburst"))
