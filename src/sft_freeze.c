@@ -6,6 +6,7 @@
 #include "sft_boost.h"
 #include "sft_cgroup.h"
 #include "sft_clock.h"
+#include "sft_forking.h"
 #include "sft_order.h"
 #include "sft_pidfd.h"
 #include "sft_pidset.h"
@@ -76,14 +77,19 @@ enum { T_RUNS, T_HALTED, T_DSLEEP };
  * at any moment: it counts only if the tracer is a process this freeze
  * stops too, not pid 1, the caller or an excluded one, and not a tracer
  * outside this PID namespace (TracerPid 0).  A thread in uninterruptible
- * sleep (D) is decided for the whole process: see check_halted. */
+ * sleep (D) is decided for the whole process: see check_halted; one that
+ * sleeps inside fork() or clone() runs, for the task it may yet make
+ * (sft_forking.h). */
 static int thread_class(struct freezer *f, pid_t pid, pid_t tid, char state)
 {
     char path[256];
     struct sft_status ss;
 
-    if (state == 'D')
-        return T_DSLEEP;
+    if (state == 'D') {
+        snprintf(path, sizeof path, "%s/%ld/task/%ld/syscall", f->procdir, (long)pid, (long)tid);
+        f->stats->stat_reads++;
+        return sft_task_forking(path, tid) ? T_RUNS : T_DSLEEP;
+    }
     if (state != 't')
         return sft_state_is_halted(state) ? T_HALTED : T_RUNS;
     snprintf(path, sizeof path, "%s/%ld/task/%ld/status", f->procdir, (long)pid, (long)tid);

@@ -5,6 +5,7 @@
 #include "sft_tracer.h"
 #include "sft_boost.h"
 #include "sft_clock.h"
+#include "sft_forking.h"
 #include "sft_grow.h"
 #include "sft_procstat.h"
 
@@ -293,6 +294,17 @@ static char thread_state(struct tracer *t, pid_t tid)
     return read_stat(t, tid, &st) == 0 ? st.state : 0;
 }
 
+/* Whether a thread in D sleeps inside fork(), clone() or clone3(): see
+ * sft_forking.h.  Read only for threads in D. */
+static int forking(struct tracer *t, pid_t tid)
+{
+    char path[256];
+
+    snprintf(path, sizeof path, "%s/%ld/syscall", t->procdir, (long)tid);
+    t->stats->stat_reads++;
+    return sft_task_forking(path, tid);
+}
+
 /* A fork or vfork event: the child is seized by the kernel and will report
  * its own stop; it joins the token in a later pass. */
 static int fork_event(struct tracer *t, pid_t parent_tid, int is_process)
@@ -344,10 +356,12 @@ static int collect(struct tracer *t)
             if (r == 0 && (!stalled || reads >= READS_PER_LOOK || sft_now() < w.next_read)) {
                 done = 0;   /* not trapped yet: most trap within microseconds */
             } else if (r == 0) {
-                /* Not trapped yet.  In D it traps before user space. */
+                /* Not trapped yet.  In D it traps before user space, but
+                 * inside fork() or clone() it may yet make a task that
+                 * is not ours: that one is waited for. */
                 char s = thread_state(t, w.tid);
                 reads++;
-                if (s == 'D') {
+                if (s == 'D' && !forking(t, w.tid)) {
                     pid_t tgid = w.tgid ? w.tgid : w.tid;
                     sft_notes_add(&t->stats->counted_frozen, tgid, NULL, 'D', SFT_R_DSLEEP, 0);
                 } else if (s) {
@@ -382,9 +396,14 @@ static int collect(struct tracer *t)
         if (aborted(t) != 0)
             return -1;
         if (sft_now() >= t->deadline) {
-            for (i = 0; i < t->nwait; i++)
-                sft_error_note(t->err, t->wait[i].tgid ? t->wait[i].tgid : t->wait[i].tid, NULL,
+            for (i = 0; i < t->nwait; i++) {
+                pid_t who = t->wait[i].tgid ? t->wait[i].tgid : t->wait[i].tid;
+                struct sft_stat st;
+                /* named by its process's command, in its thread's state */
+                int named = read_stat(t, who, &st) == 0;
+                sft_error_note(t->err, who, named ? st.comm : NULL,
                                thread_state(t, t->wait[i].tid), SFT_R_TIMEOUT, 0);
+            }
             if (!t->partial_ok)
                 return sft_error_set(t->err, SFT_E_NOTSTOPPED, 0, "unable to stop some processes");
             t->nwait = 0;

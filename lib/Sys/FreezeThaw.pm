@@ -257,7 +257,11 @@ A thread in uninterruptible sleep (state D) whose stop is pending counts
 as stopped: it cannot run user code before it stops.  The parent of a
 C<vfork> waits in D until its child execs or exits; it counts as frozen
 and its child is stopped next.  Such processes are listed under
-C<counted_frozen> by C<last_freeze>.
+C<counted_frozen> by C<last_freeze>.  A thread in D inside C<fork>,
+C<clone> or C<clone3> (without C<CLONE_VFORK>) does not count until it
+leaves that call: the task it is making would not be stopped (its
+F</proc/PID/task/TID/syscall> says so; where the freeze may not read
+it, such a thread counts as before).
 
 A thread held in a ptrace stop by a tracer (a debugger, strace) counts
 as stopped only when its tracer is stopped by the same freeze: a tracer

@@ -39,6 +39,9 @@
  *   workload vfork                       vfork()s a child that pauses: the parent
  *                                        sits in D until the child exits; the
  *                                        child reports "ready CHILDPID"
+ *   workload clonevfork | clone3vfork    as vfork, through clone() or clone3() with
+ *                                        CLONE_VFORK (as posix_spawn does): the
+ *                                        parent sits in D inside that call
  *   workload vforkthread                 an idle leader and a second thread that
  *                                        vfork()s a child that pauses: that thread
  *                                        sits in uninterruptible sleep (D) until
@@ -61,6 +64,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -271,6 +275,39 @@ static void *vfork_and_wait(void *arg)
             pause();
     }
     return idle(NULL);
+}
+
+/* clone_args of clone3(), its first version (include/uapi/linux/sched.h) */
+struct clone_args_v0 {
+    unsigned long long flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
+/* No new stack and no CLONE_VM: the child returns from the call like a
+ * fork()ed one, in a copy of the memory. */
+static int run_clonevfork(int three)
+{
+    long child;
+
+    if (three) {
+        struct clone_args_v0 a;
+        memset(&a, 0, sizeof a);
+        a.flags = CLONE_VFORK;
+        a.exit_signal = SIGCHLD;
+        child = syscall(SYS_clone3, &a, sizeof a);
+    } else {
+        child = syscall(SYS_clone, CLONE_VFORK | SIGCHLD, 0, 0, 0, 0);
+    }
+    if (child < 0)
+        die(three ? "clone3" : "clone");
+    if (child == 0) {
+        char line[32];
+        int n = snprintf(line, sizeof line, "ready %d\n", (int)getpid());
+        if (write(1, line, (size_t)n) != n)
+            _exit(111);
+        for (;;)
+            pause();
+    }
+    return idle(NULL) != NULL;
 }
 
 static int run_vforkthread(void)
@@ -526,6 +563,8 @@ int main(int argc, char **argv)
         return run_hold((pid_t)atoi(argv[2]));
     if (!strcmp(mode, "vfork"))
         return vfork_and_wait(NULL) != NULL;
+    if (!strcmp(mode, "clonevfork") || !strcmp(mode, "clone3vfork"))
+        return run_clonevfork(mode[5] == '3');
     if (!strcmp(mode, "vforkthread"))
         return run_vforkthread();
     if (!strcmp(mode, "pty") && argc >= 4)
