@@ -49,10 +49,21 @@ int sft_syscall_forks(long nr, unsigned long arg0, const unsigned long long *fla
     return 0;   /* vfork() included: its child exists */
 }
 
+#ifdef SYS_clone3
+/* clone3's flags (the first member of its clone_args), from the memory of
+ * task tid at addr.  Returns 0, or -1. */
+static int clone3_flags(pid_t tid, unsigned long addr, unsigned long long *flags)
+{
+    struct iovec here = { flags, sizeof *flags };
+    struct iovec there = { (void *)addr, sizeof *flags };
+
+    return process_vm_readv(tid, &here, 1, &there, 1, 0) == (ssize_t)sizeof *flags ? 0 : -1;
+}
+#endif
+
 int sft_task_forking(const char *path, pid_t tid)
 {
     char buf[256];
-    unsigned long long flags3;
     unsigned long arg0;
     ssize_t n;
     long nr;
@@ -66,15 +77,10 @@ int sft_task_forking(const char *path, pid_t tid)
         return 0;
 #ifdef SYS_clone3
     if (nr == SYS_clone3) {
-        /* clone_args.flags: its first member */
-        struct iovec here = { &flags3, sizeof flags3 };
-        struct iovec there = { (void *)arg0, sizeof flags3 };
-        if (process_vm_readv(tid, &here, 1, &there, 1, 0) != (ssize_t)sizeof flags3)
-            return sft_syscall_forks(nr, arg0, NULL);
-        return sft_syscall_forks(nr, arg0, &flags3);
+        unsigned long long flags3 = 0;
+        return sft_syscall_forks(nr, arg0, clone3_flags(tid, arg0, &flags3) == 0 ? &flags3 : NULL);
     }
 #endif
     (void)tid;
-    (void)flags3;
     return sft_syscall_forks(nr, arg0, NULL);
 }
