@@ -259,21 +259,24 @@ static int run_eatstop(pid_t pid)
     }
 }
 
+/* A vfork child: reports "ready CHILDPID" and pauses, its parent in D.
+ * Only system calls here: the child may borrow the parent's memory. */
+static void vfork_child(void)
+{
+    char line[32];
+    int n = snprintf(line, sizeof line, "ready %d\n", (int)getpid());
+
+    if (write(1, line, (size_t)n) != n)
+        _exit(111);
+    for (;;)
+        pause();
+}
+
 static void *vfork_and_wait(void *arg)
 {
-    pid_t child;
     (void)arg;
-
-    child = vfork();
-    if (child == 0) {
-        /* Only system calls here: the child borrows the parent's memory. */
-        char line[32];
-        int n = snprintf(line, sizeof line, "ready %d\n", (int)getpid());
-        if (write(1, line, (size_t)n) != n)
-            _exit(111);
-        for (;;)
-            pause();
-    }
+    if (vfork() == 0)
+        vfork_child();
     return idle(NULL);
 }
 
@@ -299,14 +302,8 @@ static int run_clonevfork(int three)
     }
     if (child < 0)
         die(three ? "clone3" : "clone");
-    if (child == 0) {
-        char line[32];
-        int n = snprintf(line, sizeof line, "ready %d\n", (int)getpid());
-        if (write(1, line, (size_t)n) != n)
-            _exit(111);
-        for (;;)
-            pause();
-    }
+    if (child == 0)
+        vfork_child();
     return idle(NULL) != NULL;
 }
 
