@@ -142,8 +142,7 @@ sub not_held_by_ptrace {
     for my $th (thread_states()) {
         my ($pid, $tid, $state) = @$th;
         next if $skip{$pid} || $state =~ /\A[tZXx]\z/ || FreezeThawTest::_exiting($th);
-        my $status = do { local $/; open my $h, '<', "/proc/$pid/task/$tid/status" or next; <$h> };
-        my ($tracer) = $status =~ /^TracerPid:\s*(\d+)/m;
+        my ($tracer) = log_of("/proc/$pid/task/$tid/status") =~ /^TracerPid:\s*(\d+)/m;
         push @loose, "$pid/$tid $state tracer " . ($tracer // '?') if $state ne 'D' || !$tracer;
     }
     return @loose;
