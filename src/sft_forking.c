@@ -73,6 +73,10 @@ int sft_task_forking(const char *path, pid_t tid)
         return 0;
     n = read(fd, buf, sizeof buf);
     close(fd);
+    /* "running": it woke between the read that saw D and this one (the
+     * kernel could not catch it asleep), maybe inside fork: look again. */
+    if (n >= 7 && memcmp(buf, "running", 7) == 0)
+        return 1;
     if (n <= 0 || sft_syscall_parse(buf, (size_t)n, &nr, &arg0) != 0)
         return 0;
 #ifdef SYS_clone3

@@ -53,6 +53,34 @@ int main(void)
 #endif
 
     ok(!sft_task_forking("/nonexistent/1/syscall", 1), "an unreadable file: counted as before (not forking)");
+    {
+        /* the file's text as the kernel may give it, from a file of ours;
+         * %ld is the system call's number on this machine */
+        static const struct { const char *text; long nr; int want; const char *what; } texts[] = {
+            { "running\n", 0, 1, "\"running\": woke since it was seen in D, look again" },
+            { "-1 0x7ffd1c2b3a40 0x7f2a5c2e4b15\n", 0, 0, "blocked outside a system call (a page fault)" },
+            { "%ld 0x1200011 0x0 0x0 0x7f2a5c3f7a10 0x0 0x0 0x7ffd1c2b3a40 0x7f2a5c2e4b15\n", SYS_clone, 1,
+              "inside glibc's fork() (clone)" },
+            { "%ld 0x4111 0x0 0x0 0x0 0x0 0x0 0x7ffd1c2b3a40 0x7f2a5c2e4b15\n", SYS_clone, 0,
+              "inside clone() with CLONE_VFORK" },
+            { "%ld 0x3 0x7ffd1c2b3a40 0x1 0x0 0x0 0x0 0x7ffd1c2b3a40 0x7f2a5c2e4b15\n", SYS_read, 0, "inside read()" },
+        };
+        char tmp[] = "/tmp/unit_forking.XXXXXX";
+        size_t i;
+        int fd = mkstemp(tmp);
+        for (i = 0; fd >= 0 && i < sizeof texts / sizeof texts[0]; i++) {
+            char text[128];
+            int len = snprintf(text, sizeof text, texts[i].text, texts[i].nr);
+            if (ftruncate(fd, 0) != 0 || pwrite(fd, text, (size_t)len, 0) != (ssize_t)len)
+                break;
+            ok(sft_task_forking(tmp, getpid()) == texts[i].want, "from the file: %s", texts[i].what);
+        }
+        ok(fd >= 0 && i == sizeof texts / sizeof texts[0], "the made-up files were written");
+        if (fd >= 0) {
+            close(fd);
+            unlink(tmp);
+        }
+    }
     /* a child blocked in read() on a pipe nobody writes to */
     if (pipe(fds) != 0)
         return 1;
