@@ -56,7 +56,7 @@ struct sft_freeze_stats {
     size_t passes;
     size_t scans;           /* full reads of /proc                        */
     size_t stat_reads;      /* stat and status files read                 */
-    size_t nudged;          /* processes run at nice -20 until they stopped */
+    size_t nudged;          /* processes run at SCHED_FIFO 1 until they stopped */
     struct sft_scan_counts last_scan;  /* what the final scan passed over */
     struct sft_notes counted_frozen;   /* confirmed although not in T:
                                           SFT_R_DSLEEP                    */

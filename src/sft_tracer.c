@@ -195,7 +195,6 @@ static enum refusal refused(struct tracer *t, pid_t tid, pid_t tgid)
  * freezes. */
 static int seize_thread(struct tracer *t, pid_t tid, pid_t tgid)
 {
-    size_t ix;
     int rc = seize(t, tid, tgid);
 
     if (rc == ESRCH)
@@ -206,9 +205,7 @@ static int seize_thread(struct tracer *t, pid_t tid, pid_t tgid)
     case R_GONE:
     case R_OURS:
         return -1;
-    case R_MINE:
-        if (sft_pidmap_get(&t->tid_index, tid, &ix))
-            return -1;
+    case R_MINE:   /* not in tid_index: seize() would have said 0 */
         return track(t, tid, tgid) != 0 ? ENOMEM : 0;
     default:
         return EPERM;
@@ -401,8 +398,9 @@ static int collect(struct tracer *t)
                 struct sft_stat st;
                 /* named by its process's command, in its thread's state */
                 int named = read_stat(t, who, &st) == 0;
-                sft_error_note(t->err, who, named ? st.comm : NULL,
-                               thread_state(t, t->wait[i].tid), SFT_R_TIMEOUT, 0);
+                char state = who == t->wait[i].tid ? (named ? st.state : 0)
+                                                   : thread_state(t, t->wait[i].tid);
+                sft_error_note(t->err, who, named ? st.comm : NULL, state, SFT_R_TIMEOUT, 0);
             }
             if (!t->partial_ok)
                 return sft_error_set(t->err, SFT_E_NOTSTOPPED, 0, "unable to stop some processes");
