@@ -222,12 +222,21 @@ static void end_helpers(struct sft_tracees *t)
     t->nhelpers = 0;
 }
 
+static size_t held_in(const struct sft_tracees *t)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < t->n; i++)
+        n += t->tid[i] > 0;   /* 0: let go at once (stopped before) */
+    return n;
+}
+
 size_t sft_tracees_count(const struct sft_tracees *t)
 {
-    size_t i, n = t->n;
+    size_t i, n = held_in(t);
 
     for (i = 0; i < t->nhelpers; i++)
-        n += t->helpers[i]->tracees.n;
+        n += held_in(&t->helpers[i]->tracees);
     return n;
 }
 

@@ -183,6 +183,7 @@ int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
         struct sft_stat st;
         struct sft_proc *p;
         long long pid = entry_pid(de->d_name);
+        int ours;
 
         if (pid < 0)
             continue;
@@ -200,6 +201,7 @@ int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
             counts->unread++;
             continue;
         }
+        ours = hook && hook->before_read && hook->before_read(hook->ctx, (pid_t)pid);
         snprintf(path, sizeof path, "%s/%lld/stat", procdir, pid);
         if (sft_statfds_read(hook ? hook->statfds : NULL, (pid_t)pid, path, &st) != 0) {
             if (errno == EACCES || errno == EPERM) {
@@ -215,7 +217,7 @@ int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
             counts->kthreads++;
             continue;
         }
-        if (st.state == 'T' || (st.state == 't' && !resumable(procdir, st.pid, skip))) {
+        if (!ours && (st.state == 'T' || (st.state == 't' && !resumable(procdir, st.pid, skip)))) {
             if (held && sft_pidset_has(held, st.pid))
                 counts->held++;
             else

@@ -97,6 +97,11 @@ struct sft_scan_hook {
     /* With parts above 1, only the pids p with p % parts == part are read;
      * the rest are another reader's (the ptrace method's tracer threads). */
     unsigned parts, part;
+    /* Offered each pid just before its read (may be NULL).  Returning 1
+     * says the caller holds it now (the ptrace method seized it there):
+     * its read then lists it whatever its stop (T or t), which is the
+     * caller's to tell apart. */
+    int (*before_read)(void *ctx, pid_t pid);
 };
 int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
                   const struct sft_pidset *held, struct sft_proclist *out,

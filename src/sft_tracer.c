@@ -106,20 +106,82 @@ static int track(struct tracer *t, pid_t tid, pid_t tgid)
     return 0;
 }
 
-/* Seizes one thread and asks it to stop.  Returns 0, or the errno. */
-static int seize(struct tracer *t, pid_t tid, pid_t tgid)
+/* Whether a thread is held by this tracer thread: seized, and not let go
+ * since (see let_go). */
+static int ours(const struct tracer *t, pid_t tid)
 {
     size_t ix;
 
-    if (sft_pidmap_get(&t->tid_index, tid, &ix))
-        return 0;   /* ours already (caught by a clone event) */
+    return sft_pidmap_get(&t->tid_index, tid, &ix) && t->tracees->tid[ix] != 0;
+}
+
+/* Seizes one thread, without stopping it.  Returns 0, or the errno. */
+static int attach(struct tracer *t, pid_t tid, pid_t tgid)
+{
+    if (ours(t, tid))
+        return 0;   /* caught by a clone event */
     if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)SEIZE_OPTIONS) != 0)
         return errno;
-    if (track(t, tid, tgid) != 0)
-        return ENOMEM;
-    if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) != 0 && errno != ESRCH)
-        return errno;
-    return 0;
+    sft_pidset_del(&t->let_go, tid);   /* continued since, and seized again */
+    return track(t, tid, tgid) != 0 ? ENOMEM : 0;
+}
+
+/* Asks a seized thread to stop.  Returns 0, or the errno. */
+static int interrupt(pid_t tid)
+{
+    return ptrace(PTRACE_INTERRUPT, tid, 0, 0) != 0 && errno != ESRCH ? errno : 0;
+}
+
+/* Seizes one thread and asks it to stop.  Returns 0, or the errno. */
+static int seize(struct tracer *t, pid_t tid, pid_t tgid)
+{
+    int rc;
+
+    if (ours(t, tid))
+        return 0;   /* caught by a clone event */
+    rc = attach(t, tid, tgid);
+    return rc ? rc : interrupt(tid);
+}
+
+/* The scan's before_read hook: a process is seized before its stat is
+ * read, so that the read tells how many threads it had once held.  One
+ * read then with one thread, asleep (S) or stopped (T, t), is in no
+ * clone(): every thread it makes from now on is born ours, and its
+ * threads need not be counted again after its trap (an fstatat a
+ * process, 1 ms of a 1000-process freeze).  Not interrupted here: the
+ * seizing loop does it, at SCHED_FIFO.  Returns 1 if seized by this
+ * thread, 0 if it is to be read as before (the kernel refused it, it is
+ * held or given up already, or the time is up). */
+static int seize_before_read(void *ctx, pid_t pid)
+{
+    struct tracer *t = ctx;
+
+    if (sft_pidset_has(&t->held, pid) || sft_pidset_has(&t->let_go, pid) || sft_now() >= t->deadline)
+        return 0;
+    if (ours(t, pid))
+        return 1;
+    if (attach(t, pid, pid) != 0)
+        return 0;   /* refused (read, then seize_process asks why) or gone */
+    if (sft_pidlist_push(&t->sight_list, pid) != 0)
+        interrupt(pid);   /* no room: seized as before, counted after */
+    else
+        sft_pidset_add(&t->sighted, pid);
+    return 1;
+}
+
+/* Interrupts what the last scan seized and seize_process did not (it
+ * died or exited meanwhile, or was left unread): every thread awaited
+ * must have been asked to stop. */
+static void interrupt_sighted(struct tracer *t)
+{
+    size_t i;
+
+    for (i = 0; i < t->sight_list.n; i++)
+        if (sft_pidset_has(&t->sighted, t->sight_list.v[i])) {
+            sft_pidset_del(&t->sighted, t->sight_list.v[i]);
+            interrupt(t->sight_list.v[i]);
+        }
+    t->sight_list.n = 0;
 }
 
 /* Leaves a process to the signal method. */
@@ -229,8 +291,12 @@ static long thread_count(struct tracer *t, pid_t pid)
 /* Seizes every thread of a process not seized yet: the leader first (if it
  * cannot be seized, neither can the rest: the process is left to signals),
  * then every task listed.  A process the scan read with one thread has
- * only its leader seized here (t->lone): recheck counts its threads once
- * the leader has trapped, for one may have been created since the scan. */
+ * only its leader seized (t->lone): recheck counts its threads once the
+ * leader has trapped, for one may have been created since the scan, or
+ * by a clone() the leader was inside when seized.  Not if the scan seized
+ * it before reading it and read it asleep or stopped (t->single: see
+ * seize_before_read).  The leader seized by the scan is interrupted
+ * here. */
 static int seize_process(struct tracer *t, const struct sft_proc *p, int leader_too)
 {
     char path[256];
@@ -238,7 +304,17 @@ static int seize_process(struct tracer *t, const struct sft_proc *p, int leader_
     DIR *d;
     int rc;
 
-    if (leader_too) {
+    if (leader_too && sft_pidset_has(&t->sighted, p->pid)) {
+        sft_pidset_del(&t->sighted, p->pid);
+        rc = interrupt(p->pid);
+        if (rc != 0)
+            return give_up(t, p);
+        if (p->nthreads == 1) {
+            sft_pidset_add(p->state == 'S' || p->state == 'T' || p->state == 't' ? &t->single : &t->lone,
+                           p->pid);
+            return 0;
+        }
+    } else if (leader_too) {
         rc = seize(t, p->pid, p->pid);
         if (rc == ENOMEM)
             return -1;
@@ -308,12 +384,11 @@ static int fork_event(struct tracer *t, pid_t parent_tid, int is_process)
 {
     unsigned long msg = 0;
     pid_t child;
-    size_t ix;
 
     if (ptrace(PTRACE_GETEVENTMSG, parent_tid, 0, &msg) != 0)
         return 0;
     child = (pid_t)msg;
-    if (sft_pidmap_get(&t->tid_index, child, &ix))
+    if (ours(t, child))
         return 0;   /* adopted already by seize_thread (a thread) */
     if (track(t, child, is_process ? child : 0) != 0)
         return -1;
@@ -333,6 +408,26 @@ static int fork_event(struct tracer *t, pid_t parent_tid, int is_process)
         sft_pidset_add(&t->seized, child);
     }
     return 0;
+}
+
+/* A thread whose trap reports a group stop was stopped before we seized
+ * it (only a process read before its seizure could be passed over for
+ * that): it is let go at once, and stays in T.  The kernel tells its
+ * parent nothing, neither of the trap (ours to hear) nor of the return to
+ * the stop it was in (no new stop is consumed).  Its process, if this is
+ * its leader, is left out of the token; later scans read it, unseized,
+ * as stopped (the report's already_stopped), or running again if someone
+ * continued it meanwhile (then it is seized as any other). */
+static int let_go(struct tracer *t, const struct waiting *w)
+{
+    ptrace(PTRACE_DETACH, w->tid, 0, 0);
+    t->tracees->tid[w->tracee] = 0;   /* not ours to detach at thaw */
+    sft_pidset_add(&t->let_go, w->tid);
+    if (w->tgid != w->tid)
+        return 0;
+    /* Read again by the next scan: seized again if it was continued. */
+    sft_pidset_del(&t->held, w->tid);
+    return sft_pidlist_push(&t->let_go_leaders, w->tid) != 0 ? nomem(t) : 0;
 }
 
 /* Collects the stops of every thread awaited, within the time budget. */
@@ -369,6 +464,11 @@ static int collect(struct tracer *t)
             } else if (r == w.tid && WIFSTOPPED(st)) {
                 int ev = st >> 16;
                 collected++;
+                if (ev == PTRACE_EVENT_STOP && WSTOPSIG(st) != SIGTRAP) {
+                    if (let_go(t, &w) != 0)
+                        return -1;
+                    continue;
+                }
                 sft_pidset_add(&t->trapped, w.tid);
                 if (ev == PTRACE_EVENT_CLONE || ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK) {
                     if (fork_event(t, w.tid, ev != PTRACE_EVENT_CLONE) != 0)
@@ -436,10 +536,12 @@ static int collect(struct tracer *t)
  * trapped, so is in no clone() any more, and that has one thread still
  * has no other to create one: it is counted, not listed and read, which
  * saved a listing and a read per process.  One with more is listed, and
- * is no longer lone.  A thread other than the leader whose stop collect()
- * has seen is not read: a ptrace stop ends only by a request of its tracer
- * or by death (8-thread processes: 2250 reads -> 500).  The leader is
- * read: a thread we do not hold that calls execve() takes over its id. */
+ * is no longer lone.  One in t->single is passed over: it had one thread
+ * after its seizure, and was in no clone().  A thread other than the
+ * leader whose stop collect() has seen is not read: a ptrace stop ends
+ * only by a request of its tracer or by death (8-thread processes: 2250
+ * reads -> 500).  The leader is read: a thread we do not hold that calls
+ * execve() takes over its id. */
 static long recheck(struct tracer *t, const struct sft_proc *procs, size_t n)
 {
     long redone = 0;
@@ -451,7 +553,8 @@ static long recheck(struct tracer *t, const struct sft_proc *procs, size_t n)
         DIR *d;
 
         if (!sft_pidset_has(&t->held, procs[i].pid) || sft_pidset_has(&t->gave_up, procs[i].pid)
-            || sft_pidset_has(&t->theirs, procs[i].pid))
+            || sft_pidset_has(&t->theirs, procs[i].pid) || sft_pidset_has(&t->single, procs[i].pid)
+            || sft_pidset_has(&t->let_go, procs[i].pid))
             continue;
         if (sft_pidset_has(&t->lone, procs[i].pid)) {
             if (thread_count(t, procs[i].pid) == 1)
@@ -472,7 +575,7 @@ static long recheck(struct tracer *t, const struct sft_proc *procs, size_t n)
             state = thread_state(t, (pid_t)tid);
             if (!state || sft_state_is_dead(state))
                 continue;
-            if (!sft_pidmap_get(&t->tid_index, (pid_t)tid, &ix)) {
+            if (!ours(t, (pid_t)tid) || !sft_pidmap_get(&t->tid_index, (pid_t)tid, &ix)) {
                 /* Not ours: seized whatever its state.  One in D has no
                  * trap pending; it runs once it leaves the kernel. */
                 int rc = seize_thread(t, (pid_t)tid, procs[i].pid);
@@ -515,7 +618,8 @@ int sft_tracer_rounds(struct tracer *t, struct sft_rescan *scans, int once)
 {
     struct sft_proclist *fp = &scans->found;
     struct sft_scan_hook hook = { .unread = &t->seized, .statfds = &t->procfiles,
-                                  .parts = t->parts, .part = t->part };
+                                  .parts = t->parts, .part = t->part,
+                                  .before_read = seize_before_read, .ctx = t };
     long rescan_delay = WAIT_FIRST_US;
     int rc = 0;
 
@@ -536,6 +640,7 @@ int sft_tracer_rounds(struct tracer *t, struct sft_rescan *scans, int once)
             if (!sft_pidset_has(&t->held, fp->v[i].pid))
                 fp->v[nfresh++] = fp->v[i];
         if (!nfresh) {
+            interrupt_sighted(t);
             if (once || !deaths || sft_now() >= t->deadline)
                 break;
             /* as in sft_freeze.c: let the parent reap it first */
@@ -545,13 +650,25 @@ int sft_tracer_rounds(struct tracer *t, struct sft_rescan *scans, int once)
             continue;
         }
         if (sft_now() >= t->deadline) {
-            /* With partial_ok, a part's round leaves them to the read of
-             * all /proc that follows, which names them once. */
-            for (i = 0; (!t->partial_ok || !once) && i < nfresh; i++)
-                sft_error_note(t->err, fp->v[i].pid, fp->v[i].comm, fp->v[i].state, SFT_R_TIMEOUT, 0);
+            /* Seized by the scan before the time ran out: stopped and
+             * collected as usual (collect names any that does not trap
+             * now).  The others are not seized.  With partial_ok, a
+             * part's round leaves them to the read of all /proc that
+             * follows, which names them once. */
+            size_t nsighted = 0;
+            for (i = 0; i < nfresh; i++) {
+                if (sft_pidset_has(&t->sighted, fp->v[i].pid))
+                    fp->v[nsighted++] = fp->v[i];
+                else if (!t->partial_ok || !once)
+                    sft_error_note(t->err, fp->v[i].pid, fp->v[i].comm, fp->v[i].state, SFT_R_TIMEOUT, 0);
+            }
             if (!t->partial_ok)
                 rc = sft_error_set(t->err, SFT_E_NOTSTOPPED, 0, "unable to stop some processes");
-            break;
+            if (!t->partial_ok || !nsighted) {
+                interrupt_sighted(t);   /* held until the undo, or the thaw */
+                break;
+            }
+            nfresh = nsighted;
         }
         t0 = sft_now();
         /* No parent is told of a ptrace stop: all at once, in any order.
@@ -564,6 +681,7 @@ int sft_tracer_rounds(struct tracer *t, struct sft_rescan *scans, int once)
             sft_pidset_add(&t->held, fp->v[i].pid);
             rc = seize_process(t, &fp->v[i], 1);
         }
+        interrupt_sighted(t);
         sft_boost_end(&seizing);
         if (rc == 0)
             rc = collect(t);
@@ -588,7 +706,8 @@ int sft_tracer_rounds(struct tracer *t, struct sft_rescan *scans, int once)
         /* What this round seized, then the children the fork events
          * caught.  A process born another tracer thread's is that one's. */
         for (i = 0; rc == 0 && i < nfresh; i++)
-            if (!sft_pidset_has(&t->gave_up, fp->v[i].pid) && !sft_pidset_has(&t->theirs, fp->v[i].pid)) {
+            if (!sft_pidset_has(&t->gave_up, fp->v[i].pid) && !sft_pidset_has(&t->theirs, fp->v[i].pid)
+                && !sft_pidset_has(&t->let_go, fp->v[i].pid)) {
                 /* Held by us: no later scan needs to read it. */
                 sft_pidset_add(&t->seized, fp->v[i].pid);
                 rc = got_push(t, &fp->v[i]);
@@ -614,6 +733,11 @@ void sft_tracer_free(struct tracer *t)
     sft_pidset_free(&t->gave_up);
     sft_pidset_free(&t->seized);
     sft_pidset_free(&t->lone);
+    sft_pidset_free(&t->sighted);
+    sft_pidlist_free(&t->sight_list);
+    sft_pidset_free(&t->single);
+    sft_pidset_free(&t->let_go);
+    sft_pidlist_free(&t->let_go_leaders);
     sft_pidset_free(&t->trapped);
     sft_pidset_free(&t->theirs);
 }
@@ -643,6 +767,8 @@ int sft_tracer_init(struct tracer *t, const struct tracer *like, unsigned part,
     sft_statfds_init(&t->procfiles, 0);
     if (sft_pidset_init(&t->held) != 0 || sft_pidset_init(&t->gave_up) != 0
         || sft_pidset_init(&t->seized) != 0 || sft_pidset_init(&t->lone) != 0
+        || sft_pidset_init(&t->sighted) != 0 || sft_pidset_init(&t->single) != 0
+        || sft_pidset_init(&t->let_go) != 0
         || sft_pidset_init(&t->trapped) != 0 || sft_pidset_init(&t->theirs) != 0) {
         sft_tracer_free(t);
         return -1;
@@ -660,7 +786,8 @@ void sft_tracer_detach(const struct sft_tracees *tracees)
     size_t i = tracees->n;
 
     while (i-- > 0)
-        ptrace(PTRACE_DETACH, tracees->tid[i], 0, (void *)(long)tracees->sig[i]);
+        if (tracees->tid[i] > 0)   /* 0: let go already */
+            ptrace(PTRACE_DETACH, tracees->tid[i], 0, (void *)(long)tracees->sig[i]);
 }
 
 int sft_tracer_adopt(struct tracer *t, const struct tracer *other)
@@ -673,6 +800,8 @@ int sft_tracer_adopt(struct tracer *t, const struct tracer *other)
         if (got_push(t, &other->got.v[i]) != 0)
             return -1;
     }
+    for (i = 0; i < other->let_go_leaders.n; i++)
+        sft_pidset_add(&t->let_go, other->let_go_leaders.v[i]);
     for (i = 0; i < other->unseized->n; i++) {
         struct sft_proc *u = sft_proclist_push(t->unseized);
         if (!u)

@@ -43,6 +43,18 @@ struct tracer {
     struct sft_pidset lone;       /* seized with no thread but the leader:
                                      recheck counts their threads instead
                                      of listing them */
+    struct sft_pidset sighted;    /* seized by the scan just before their
+                                     read, not interrupted yet            */
+    struct sft_pidlist sight_list;/* the same, in the order seized        */
+    struct sft_pidset single;     /* read after their seizure with one
+                                     thread, asleep or stopped: no thread
+                                     can appear that is not ours, and
+                                     recheck passes them over             */
+    struct sft_pidset let_go;     /* threads that trapped in a group stop
+                                     (stopped before the freeze): let go
+                                     at once, left in T, and read as
+                                     stopped by later scans               */
+    struct sft_pidlist let_go_leaders; /* the processes among them        */
     struct sft_pidmap tid_index;  /* tid -> index in tracees              */
     struct sft_pidset trapped;    /* threads whose ptrace stop was collected:
                                      held until we resume them, which no
