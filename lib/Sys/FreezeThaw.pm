@@ -747,42 +747,42 @@ freeze / thaw as the calling Perl code sees them, measured as root on a
 2-core virtual machine (Linux 6.18, perl 5.36) on 2026-12-05:
 
   scenario              procs   signal          ptrace          kill(-1)       cgroup v1      original 0.01
-  flat idle               100    4.3 /   0.6     3.2 /   0.7     2.8 /  0.5     0.6 /  0.6      6.1 /   2.1
-  flat idle              1000   30.1 /   7.9    17.0 /   3.8    28.8 /  5.7     4.4 /  4.0     48.8 /  20.6
-  flat idle             10000  315   /  66     165   /  42     292   / 49      40   / 33      537   / 224
-  flat busy              1000   36.4 /  80      17.9 / 752      27   / 5092     3.3 / 4945   9978   / 9638
-  chain idle             1000   35.7 /   6.1    12.1 /   2.9    29.6 /  4.9     3.7 /  3.1    311   /  22.3
-  tree idle (fanout 4)   1365   40.4 /   6.0    17.3 /   3.7    35.9 /  5.6     4.0 /  4.6     68.9 /  26.0
-  8-thread idle           250   30.4 /   4.5    27.0 /   9.3    37.8 /  6.1     7.4 /  4.8     16.6 /   9.4
+  flat idle               100    3.0 /   0.5     2.5 /   0.6     2.7 /  0.3     0.6 /  0.4      7.3 /   1.7
+  flat idle              1000   24.0 /   4.9    11.2 /   3.8    28.0 /  5.8     5.0 /  4.8     52.3 /  19.5
+  flat idle             10000  261   /  57     114   /  47     277   / 33      46   / 42      530   / 212
+  flat busy              1000   21.2 / 122      14.9 / 372      21   / 3799     3.6 / 5200   9024   / 7249
+  chain idle             1000   23.0 /   4.6    10.5 /   5.0    18.6 /  4.0     3.3 /  3.1   1206   /  15.3
+  tree idle (fanout 4)   1365   38.5 /   7.7    13.6 /   3.7    25.9 /  6.0     5.7 /  4.9     50.1 /  18.4
+  8-thread idle           250   28.9 /   6.4    22.1 /  10.5    42.6 /  8.8     8.2 /  7.0     17.5 /   8.1
 
 The check of each freeze runs in a child process while the caller waits,
 so that the caller's window is as short as the original's, which is
 timed with nothing in it.  Between runs, the medians move by up to a
-third (the ptrace freeze of 1000 idle processes took 14.2 to 20.9 ms in
-the four full runs that day), and the original's chain by more (238 to
-711 ms).
+third (the ptrace freeze of 1000 idle processes took 11.2 to 20.9 ms in
+the full runs of two days), and the original's chain by more (238 to
+1206 ms).
 
-On a machine full of busy processes a freeze is 274 times faster than
-the original's (558 times with ptrace): the freezer runs at the lowest
+On a machine full of busy processes a freeze is 426 times faster than
+the original's (606 times with ptrace): the freezer runs at the lowest
 real-time priority while it works when the CPUs are contended (see
 L</SAFETY>), and a process that has not stopped at the first look runs
 at that priority until it stops, for at most 2 ms (C<nudged> in
 C<last_freeze>).  Both need C<CAP_SYS_NICE>, which root has; otherwise
 nothing changes.  The thaw itself takes about 3 ms; what the caller sees
 beyond that is the wait, back at normal priority, for a CPU among the
-1000 processes it woke, which the kernel's scheduler decides: 80 ms
-after a signal thaw and 752 after a ptrace thaw in the run above; in
-the three full runs before it that day, 36, 43 and 504 ms after a signal
-thaw, and 500 to 742 after a ptrace thaw (its caller sleeps while the
+1000 processes it woke, which the kernel's scheduler decides: 122 ms
+after a signal thaw and 372 after a ptrace thaw in the run above; in
+earlier full runs, 36 to 504 ms after a signal thaw, and 500 to 752
+after a ptrace thaw (its caller sleeps while the
 guard does the work).  A caller that itself ran for some 25 ms of CPU
 time inside the window (the check above, done in the caller, did) waits
 0.8 to 1 s after a signal thaw instead.
 
-The freeze time per process at 10000 processes is 1.05 (signal) and
-0.97 (ptrace) times that at 1000 in the run above (0.74 to 1.11 with
+The freeze time per process at 10000 processes is 1.09 (signal) and
+1.02 (ptrace) times that at 1000 in the run above (0.74 to 1.11 with
 signals over eleven runs in two days).  A signal freeze grows the caller
 by about 30 to 140 kB at its peak for 1000 processes and 250 kB for
-10000.  The dead man's switch continues 100 frozen processes 3 to 7 ms
+10000.  The dead man's switch continues 100 frozen processes 1.8 to 7 ms
 after the freezing process is killed; the guard costs about 1.1 to 1.5
 ms per freeze, before the first stop.  That cost no longer grows with the
 freezing process: the guard starts from its own program (see
@@ -798,40 +798,40 @@ traps run on whatever CPU is free.  On 2 cores this took the freeze of
 2.4-3.3 (single runs; the table's are medians under the benchmark's
 load).
 
-Where this release is not fast yet: an idle machine freezes only 1.6
-(signal) and 2.9 (ptrace) times faster than with the original and 3.8
-(ptrace) to 7 (signal) times slower than the cgroup freezer, and a
-multi-threaded machine 1.6 to 1.8 times slower than the original, which
-does not wait for threads other than the first.  A chain freezes 8.7
-(signal) and 26 (ptrace) times faster.  Most of it is F</proc>.  The
+Where this release is not fast yet: an idle machine freezes only 2.2
+(signal) and 4.7 (ptrace) times faster than with the original and 2.2
+(ptrace) to 4.8 (signal) times slower than the cgroup freezer, and a
+multi-threaded machine 1.3 to 1.6 times slower than the original, which
+does not wait for threads other than the first.  A chain freezes 52
+(signal) and 114 (ptrace) times faster.  Most of it is F</proc>.  The
 signal method reads each process three times (found, confirmed stopped,
 swept at the end), opens a pidfd to signal it, and stops it; ptrace
-reads each process once, counts its threads with one C<fstatat>, and
-seizes and interrupts it.  A thaw sends one signal or detach per
+seizes each process, reads it once, interrupts it, and counts again the
+threads of one it read running (one C<fstatat>).  A thaw sends one signal or detach per
 process.
 
 C<make bench> measures what these operations cost on the machine it runs
 on (F<bench/floor.c>: each alone, per process, on the same trees, and
 the ptrace method's from one thread per CPU) and prints the least time
 each method could take from them.  In the run above, for 1000 idle
-processes: a stat file's first read 7.9 microseconds (4.5 from two
-threads at once), a read again 3.8, a pidfd 2.1, SIGSTOP 4.9, SIGCONT
-through the pidfd 5.0 and its close 1.0, seizing, interrupting and
-collecting a process 5.5 (5.5 from two threads), a detach 5.2 (2.7 from
+processes: a stat file's first read 4.9 microseconds (3.3 from two
+threads at once), a read again 2.7, a pidfd 1.2, SIGSTOP 2.6, SIGCONT
+through the pidfd 2.4 and its close 0.7, seizing, interrupting and
+collecting a process 4.7 (4.5 from two threads), a detach 3.5 (1.9 from
 two threads).  So a signal freeze that opens a pidfd for each process
 and looks at it once before its stop and once after cannot take less
-than 18.7 ms here (ours: 30.1), 2.6 times faster than the original; a
-signal thaw not less than 6.0 ms (ours: 7.9), 3.4 times faster than the
-original's thaw; a ptrace thaw 2.7 ms (ours: 3.8), 7.8 times faster; and
-a ptrace freeze that reads each process once (for the order of the
-token) 10.0 ms (ours: 17.0), 2.3 times the cgroup freezer's (5.5 ms, 1.2
-times, without that read).  The targets this release is measured
+than 11.3 ms here (ours: 24.0), 4.6 times faster than the original; a
+signal thaw not less than 3.1 ms (ours: 4.9), 6.3 times faster than the
+original's thaw; a ptrace thaw 1.9 ms (ours: 3.8), 10.3 times faster;
+and a ptrace freeze that reads each process once (for the order of the
+token) 7.8 ms (ours: 11.2), 1.5 times the cgroup freezer's (4.5 ms, 0.9
+times, without that read).  Of the targets this release is measured
 against for idle machines (6 times faster to freeze and 10 times faster
-to thaw than the original, within 3 times the cgroup freezer) are
-therefore out of reach here by any order of the same operations, but
-for the ptrace freeze: within reach of the operations alone, ours add
-the guard's start (1.1 ms), a last read of /proc (0.4 ms), the count of
-each process's threads, and the waits between the threads of the guard.
+to thaw than the original, within 3 times the cgroup freezer), the
+ptrace freeze is met in this run (2.2 times the cgroup freezer; 2.0 to
+3.1 in single runs that day); the signal ones are out of reach here by
+any order of the same operations; the ptrace thaw's floor is at its
+target, and ours adds the round trip to the guard (5.1 times faster).
 
 Which method: C<ptrace> is the one parents cannot notice (see
 L</METHODS>) and freezes faster in every scenario above; C<signal> (the
