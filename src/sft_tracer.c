@@ -107,12 +107,17 @@ static int track(struct tracer *t, pid_t tid, pid_t tgid)
 }
 
 /* Whether a thread is held by this tracer thread: seized, and not let go
- * since (see let_go). */
+ * since (see let_go); its index in tracees then goes to *ix. */
+static int ours_at(const struct tracer *t, pid_t tid, size_t *ix)
+{
+    return sft_pidmap_get(&t->tid_index, tid, ix) && t->tracees->tid[*ix] != 0;
+}
+
 static int ours(const struct tracer *t, pid_t tid)
 {
     size_t ix;
 
-    return sft_pidmap_get(&t->tid_index, tid, &ix) && t->tracees->tid[ix] != 0;
+    return ours_at(t, tid, &ix);
 }
 
 /* Seizes one thread, without stopping it.  Returns 0, or the errno. */
@@ -575,7 +580,7 @@ static long recheck(struct tracer *t, const struct sft_proc *procs, size_t n)
             state = thread_state(t, (pid_t)tid);
             if (!state || sft_state_is_dead(state))
                 continue;
-            if (!ours(t, (pid_t)tid) || !sft_pidmap_get(&t->tid_index, (pid_t)tid, &ix)) {
+            if (!ours_at(t, (pid_t)tid, &ix)) {
                 /* Not ours: seized whatever its state.  One in D has no
                  * trap pending; it runs once it leaves the kernel. */
                 int rc = seize_thread(t, (pid_t)tid, procs[i].pid);
