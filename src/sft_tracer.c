@@ -120,11 +120,10 @@ static int ours(const struct tracer *t, pid_t tid)
     return ours_at(t, tid, &ix);
 }
 
-/* Seizes one thread, without stopping it.  Returns 0, or the errno. */
+/* Seizes one thread not ours, without stopping it.  Returns 0, or the
+ * errno. */
 static int attach(struct tracer *t, pid_t tid, pid_t tgid)
 {
-    if (ours(t, tid))
-        return 0;   /* caught by a clone event */
     if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)SEIZE_OPTIONS) != 0)
         return errno;
     sft_pidset_del(&t->let_go, tid);   /* continued since, and seized again */
