@@ -15,10 +15,11 @@
  *   ptrace_stop     PTRACE_SEIZE, PTRACE_INTERRUPT and the waitpid that
  *                   reports the trap (a ptrace freeze without any read)
  *   ptrace_detach   PTRACE_DETACH (a ptrace thaw)
- *   par_stat_open_read, par_ptrace_stop, par_ptrace_detach
- *                   the same from one thread per CPU (at most 4, as the
- *                   ptrace method's tracers), each pinned to its CPU and
- *                   taking every Nth process: wall time per process
+ *   par_stat_open_read, par_ptrace_stop, par_ptrace_detach, par_sigstop,
+ *   par_sigcont     the same from one thread per CPU (at most 4, as the
+ *                   ptrace method's tracers and the thaw's sft_spread),
+ *                   each pinned to its CPU and taking every Nth process:
+ *                   wall time per process
  *
  * It runs at SCHED_FIFO 1 where it may, as the freezer's stops and the thaw
  * do (a process woken at normal priority takes the CPU from its waker: a
@@ -228,8 +229,16 @@ struct part {
     const pid_t *pids;
     int n, k, nthreads, procfd;
     pthread_barrier_t *bar;
-    double end[3];    /* when its reads, its stops, its detaches ended */
+    double end[5];    /* when its reads, its ptrace stops, its detaches,
+                         its SIGSTOPs and its SIGCONTs ended */
 };
+
+static void signal_part(const pid_t *pids, int n, int first, int step, int sig)
+{
+    for (int i = first; i < n; i += step)
+        if (kill(pids[i], sig) < 0)
+            die("kill", pids[i]);
+}
 
 static void *part_main(void *arg)
 {
@@ -247,6 +256,14 @@ static void *part_main(void *arg)
     pthread_barrier_wait(p->bar);
     detach_all(p->pids, p->n, p->k, p->nthreads);
     p->end[2] = now();
+    pthread_barrier_wait(p->bar);   /* the main thread waits for them to run */
+    pthread_barrier_wait(p->bar);
+    signal_part(p->pids, p->n, p->k, p->nthreads, SIGSTOP);
+    p->end[3] = now();
+    pthread_barrier_wait(p->bar);   /* ... and for them to stop */
+    pthread_barrier_wait(p->bar);
+    signal_part(p->pids, p->n, p->k, p->nthreads, SIGCONT);
+    p->end[4] = now();
     return NULL;
 }
 
@@ -260,9 +277,9 @@ static double latest(const struct part *parts, int nthreads, int phase)
     return last;
 }
 
-/* Reads, then seizes and collects, then detaches every process from
- * nthreads threads at once, each on its own CPU: the wall time of each
- * phase goes to times[0..2]. */
+/* Reads, then seizes and collects, then detaches, then stops and
+ * continues every process from nthreads threads at once, each on its own
+ * CPU: the wall time of each phase goes to times[0..4]. */
 static void time_parallel(int procfd, const pid_t *pids, int n, int nthreads, double *times)
 {
     struct part parts[4];
@@ -298,10 +315,20 @@ static void time_parallel(int procfd, const pid_t *pids, int n, int nthreads, do
     times[0] = latest(parts, nthreads, 0) - t0;
     double t1 = now();
     pthread_barrier_wait(&bar);
+    pthread_barrier_wait(&bar);
+    settle(procfd, pids, n, 0);
+    double t3 = now();
+    pthread_barrier_wait(&bar);
+    pthread_barrier_wait(&bar);
+    settle(procfd, pids, n, 1);
+    double t4 = now();
+    pthread_barrier_wait(&bar);
     for (int k = 0; k < nthreads; k++)
         pthread_join(parts[k].thread, NULL);
     times[1] = latest(parts, nthreads, 1) - t1;
     times[2] = latest(parts, nthreads, 2) - latest(parts, nthreads, 1);
+    times[3] = latest(parts, nthreads, 3) - t3;
+    times[4] = latest(parts, nthreads, 4) - t4;
     pthread_barrier_destroy(&bar);
 }
 
@@ -355,11 +382,12 @@ int main(int argc, char **argv)
         nthreads = 1;
 
     enum { READ, PREAD, STOP, CONT, POPEN, PCONT, PCLOSE, PSTOP, PDETACH,
-           PAR_READ, PAR_STOP, PAR_DETACH, NOPS };
+           PAR_READ, PAR_STOP, PAR_DETACH, PAR_SIGSTOP, PAR_SIGCONT, NOPS };
     static const char *const names[NOPS] = {
         "stat_open_read", "stat_pread", "sigstop", "sigcont", "pidfd_open", "sigcont_pidfd",
         "pidfd_close", "ptrace_stop", "ptrace_detach",
         "par_stat_open_read", "par_ptrace_stop", "par_ptrace_detach",
+        "par_sigstop", "par_sigcont",
     };
     static double t[NOPS][MAX_REPS];
     for (int r = 0; r < reps; r++) {
@@ -380,11 +408,13 @@ int main(int argc, char **argv)
         t[PDETACH][r] /= n;
         settle(procfd, pids, n, 0);
         {
-            double par[3];
+            double par[5];
             time_parallel(procfd, pids, n, nthreads, par);
             t[PAR_READ][r] = par[0] / n;
             t[PAR_STOP][r] = par[1] / n;
             t[PAR_DETACH][r] = par[2] / n;
+            t[PAR_SIGSTOP][r] = par[3] / n;
+            t[PAR_SIGCONT][r] = par[4] / n;
         }
         settle(procfd, pids, n, 0);
         usleep(20000);

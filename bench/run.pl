@@ -179,7 +179,7 @@ sub floor_costs {
     my $bin = built('bench/floor.c', 't/bin/floor');
     my $out = `$bin $opt{reps} @pids`;
     my %us = $out =~ /^(\w+) ([\d.]+)$/mg;
-    return $? == 0 && keys %us == 14 ? \%us : undef;
+    return $? == 0 && keys %us == 16 ? \%us : undef;
 }
 
 # The least time, in seconds for N processes, each method could take from
@@ -189,16 +189,24 @@ sub floor_costs {
 # closes it.  A ptrace freeze seizes, interrupts and collects each, and
 # reads it once for its parent (the token's order), from one thread per CPU
 # (the reads there; for the stops, whichever of one thread or one per CPU
-# is faster); its thaw detaches, the same way.
+# is faster); its thaw detaches, the same way.  Each is the lesser of one
+# thread doing it all and one thread per CPU: there the reads and the
+# signals are measured from every thread at once, and what was measured
+# from one thread only (pidfd_open, the pread, the close) is taken as
+# divided among them, which makes those floors estimates.
 sub floors {
     my ($us, $n) = @_;
-    my $s = sub { my $sum = 0; $sum += $us->{$_} for @_; return $sum * $n / 1e6 };
+    my $per = sub { my $sum = 0; $sum += $_ for @_; return $sum * $n / 1e6 };
+    my $k = $us->{threads} || 1;
     my $stop = List::Util::min(@$us{qw(ptrace_stop par_ptrace_stop)});
     return {
-        signal_freeze => $s->(qw(stat_open_read pidfd_open sigstop stat_pread)),
+        signal_freeze => List::Util::min(
+            $per->(@$us{qw(stat_open_read pidfd_open sigstop stat_pread)}),
+            $per->(@$us{qw(par_stat_open_read par_sigstop)}, ($us->{pidfd_open} + $us->{stat_pread}) / $k)),
         ptrace_freeze => ($stop + $us->{par_stat_open_read}) * $n / 1e6,
         ptrace_bare   => $stop * $n / 1e6,
-        signal_thaw   => $s->(qw(sigcont_pidfd pidfd_close)),
+        signal_thaw   => List::Util::min($per->(@$us{qw(sigcont_pidfd pidfd_close)}),
+                                         $per->($us->{par_sigcont}, $us->{pidfd_close} / $k)),
         ptrace_thaw   => List::Util::min(@$us{qw(ptrace_detach par_ptrace_detach)}) * $n / 1e6,
     };
 }
@@ -292,14 +300,17 @@ for my $size (sort { $a <=> $b } keys %floor_us) {
         $us->{fifo} ? 'at SCHED_FIFO 1 as ours' : 'at normal priority: no SCHED_FIFO here';
     printf "#   open+read of /proc/PID/stat %.2f, pread of a kept one %.2f, SIGSTOP %.2f, SIGCONT %.2f,\n"
          . "#   pidfd_open %.2f, SIGCONT through it %.2f, its close %.2f, ptrace seize+interrupt+wait %.2f, detach %.2f;\n"
-         . "#   from %d threads at once (wall time): open+read %.2f, seize+interrupt+wait %.2f, detach %.2f\n",
+         . "#   from %d threads at once (wall time): open+read %.2f, seize+interrupt+wait %.2f, detach %.2f,\n"
+         . "#   SIGSTOP %.2f, SIGCONT %.2f\n",
         @$us{qw(stat_open_read stat_pread sigstop sigcont pidfd_open sigcont_pidfd pidfd_close ptrace_stop ptrace_detach
-                threads par_stat_open_read par_ptrace_stop par_ptrace_detach)};
-    printf "#   least a signal freeze can take (a look, a pidfd, the stop, a look to confirm): %.2f ms (ours %s)\n",
+                threads par_stat_open_read par_ptrace_stop par_ptrace_detach par_sigstop par_sigcont)};
+    printf "#   least a signal freeze can take (a look, a pidfd, the stop, a look to confirm; from one thread\n"
+         . "#   or spread over all): %.2f ms (ours %s)\n",
         1000 * $fl->{signal_freeze}, $ours->('signal', 0);
     printf "#   least a ptrace freeze can take: %.2f ms with one look each for the order, %.2f with none (ours %s)\n",
         1000 * $fl->{ptrace_freeze}, 1000 * $fl->{ptrace_bare}, $ours->('ptrace', 0);
-    printf "#   least a thaw can take: %.2f ms with signals and pidfds (ours %s), %.2f with ptrace (ours %s)\n",
+    printf "#   least a thaw can take: %.2f ms with signals and pidfds, from one thread or spread (ours %s),\n"
+         . "#   %.2f with ptrace (ours %s)\n",
         1000 * $fl->{signal_thaw}, $ours->('signal', 1), 1000 * $fl->{ptrace_thaw}, $ours->('ptrace', 1);
 }
 

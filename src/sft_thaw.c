@@ -4,9 +4,11 @@
 #endif
 #include "sft_thaw.h"
 #include "sft_boost.h"
+#include "sft_fds.h"
 #include "sft_pidfd.h"
 #include "sft_pidset.h"
 #include "sft_procstat.h"
+#include "sft_spread.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -29,9 +31,35 @@ static int still_ours(const struct sft_token *t, size_t i, const char *procdir)
     return st.state == 'T' || st.state == 't';
 }
 
-int sft_thaw(const struct sft_token *t, const char *procdir, size_t *continued,
-             struct sft_error *err)
+struct thawing {
+    const struct sft_token *token;
+    const char *procdir;
+    int *closing;      /* the token's pidfds, to close once used; or NULL */
+};
+
+/* Continues the processes at indices i..j-1 of the token (and closes
+ * their pidfds, if asked): how many SIGCONTs went. */
+static size_t continue_chunk(void *arg, size_t i, size_t j)
 {
+    const struct thawing *th = arg;
+    const struct sft_token *t = th->token;
+    size_t k, sent = 0;
+
+    for (k = i; k < j; k++) {
+        if (t->pidfds && t->pidfds[k] >= 0)
+            sent += sft_pidfd_signal(t->pidfds[k], SIGCONT) == 0;
+        else if (still_ours(t, k, th->procdir))
+            sent += kill(t->pids[k], SIGCONT) == 0;
+    }
+    if (th->closing)
+        sft_close_fds(th->closing + i, j - i);
+    return sent;
+}
+
+static int thaw(const struct sft_token *t, int *closing, const char *procdir,
+                size_t *continued, struct sft_error *err)
+{
+    struct thawing th;
     size_t i, k, sent = 0;
 
     if (!procdir)
@@ -46,17 +74,26 @@ int sft_thaw(const struct sft_token *t, const char *procdir, size_t *continued,
     struct sft_boost boost;
     sft_boost_begin(&boost, 0);
 
+    th.token = t;
+    th.procdir = procdir;
+    th.closing = closing;
+    /* A pass is done when sft_spread returns: its parents' pass comes after. */
     for (k = t->npasses; k-- > 0;)
-        for (i = sft_token_pass_start(t, k); i < t->pass_end[k]; i++) {
-            if (t->pidfds && t->pidfds[i] >= 0) {
-                sent += sft_pidfd_signal(t->pidfds[i], SIGCONT) == 0;
-                continue;
-            }
-            if (still_ours(t, i, procdir))
-                sent += kill(t->pids[i], SIGCONT) == 0;
-        }
+        sent += sft_spread(sft_token_pass_start(t, k), t->pass_end[k], continue_chunk, &th);
     sft_boost_end(&boost);
     if (continued)
         *continued = sent;
     return 0;
+}
+
+int sft_thaw(const struct sft_token *t, const char *procdir, size_t *continued,
+             struct sft_error *err)
+{
+    return thaw(t, NULL, procdir, continued, err);
+}
+
+int sft_thaw_closing(struct sft_token *t, const char *procdir, size_t *continued,
+                     struct sft_error *err)
+{
+    return thaw(t, t->pidfds, procdir, continued, err);
 }

@@ -28,4 +28,9 @@
 int sft_thaw(const struct sft_token *token, const char *procdir,
              size_t *continued, struct sft_error *err);
 
+/* The same, for a token done with: each pidfd is closed (and set to -1)
+ * as soon as its SIGCONT is sent, by the thread that sent it. */
+int sft_thaw_closing(struct sft_token *token, const char *procdir,
+                     size_t *continued, struct sft_error *err);
+
 #endif

@@ -106,7 +106,7 @@ int sft_window_thaw(struct sft_window *w)
     if (!cut && sft_guard_is_tracer(&w->guard))
         killed = sft_guard_ptrace_thaw(&w->guard) != 0;   /* the guard holds them */
     else if (!cut)
-        (void)sft_thaw(&w->token, NULL, NULL, &err);   /* pids checked at freeze */
+        (void)sft_thaw_closing(&w->token, NULL, NULL, &err);   /* pids checked at freeze */
     sft_error_free(&err);
     sft_guard_release(&w->guard);
     sft_token_close_pidfds(&w->token);

@@ -32,6 +32,23 @@ for my $w (@waiters) {
         or diag(-s $log{$w} / 8 . ' stop reports');
 }
 
+# Enough waiters that each pass is continued from a thread per CPU (at
+# least SFT_SPREAD_MIN, 128, in one pass: src/sft_spread.h): a pass must
+# be wholly continued before the one of its parents begins.
+{
+    my @many = map { spawn_workload('waiter', "$dir/many$_.log", 'idle') } 1 .. 150;
+    for my $cycle (1 .. 20) {
+        my $t = Sys::FreezeThaw::freeze;
+        frozen_ok("150 waiters, cycle $cycle: frozen") if $cycle == 1;
+        Sys::FreezeThaw::thaw($t);
+        thawed_ok($t, "150 waiters, cycle $cycle: thawed") if $cycle == 1;
+    }
+    select undef, undef, undef, 0.2;
+    my @told = grep { -e "$dir/many$_.log" } 1 .. 150;
+    is("@told", '', '150 waiters, 20 cycles: none saw its child stop');
+    kill_tree(@many);
+}
+
 # The check can fail: a child stopped before its parent is reported.
 {
     my $w = $waiters[0];

@@ -1,0 +1,44 @@
+/* sft_spread.h - one loop over many processes, spread over the CPUs.
+ *
+ * Sending a signal costs about 3 us here, most of it waking the target;
+ * from two threads on two CPUs at once, 1000 SIGCONTs took 1.4-1.6 us each
+ * of wall time against 2.3-3.2 from one (bench/floor.c, par_sigcont).  The
+ * order within one pass of a token does not matter, so its signals may be
+ * sent from a thread per CPU.
+ *
+ * The threads take a few indices at a time from a shared counter: a
+ * thread preempted for good (a real-time process of a higher priority
+ * continued on its CPU) holds back at most the one chunk it is inside, and
+ * the others do the rest.  Helpers start pinned to a CPU other than the
+ * caller's (a new thread queues behind its creator otherwise, and the
+ * creator runs at SCHED_FIFO), take the caller's scheduling policy, and
+ * block every signal: they must never run a signal handler of the caller
+ * (Perl's among them).  Before waiting for them the caller lets each run
+ * on any of its CPUs again, so a helper stuck behind such a process is
+ * not waited for on that CPU alone.
+ */
+#ifndef SFT_SPREAD_H
+#define SFT_SPREAD_H
+
+#include <stddef.h>
+
+/* Fewer indices than this run in the calling thread alone: a helper costs
+ * some tens of microseconds to start and join. */
+#define SFT_SPREAD_MIN 128
+/* The indices a thread takes at once: consecutive, so that what it opened
+ * for them (pidfds, mostly numbered in a row) closes in one close_range. */
+#define SFT_SPREAD_CHUNK 16
+/* At most this many threads, the caller's among them. */
+#define SFT_SPREAD_MAX_THREADS 4
+
+/* Calls fn(arg, i, j) for consecutive chunks [i, j) (at most
+ * SFT_SPREAD_CHUNK long) that together cover [from, to) once, from the
+ * calling thread and, for SFT_SPREAD_MIN indices or more, a helper thread
+ * for each other CPU the caller may run on (up to SFT_SPREAD_MAX_THREADS in
+ * all); returns when every call has returned, with the sum of what they
+ * returned.  A helper that cannot be started leaves its share to the
+ * others.  fn must be safe to call from any thread at once with other
+ * chunks, and touch nothing of the caller's but what arg gives it. */
+size_t sft_spread(size_t from, size_t to, size_t (*fn)(void *arg, size_t i, size_t j), void *arg);
+
+#endif

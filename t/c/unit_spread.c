@@ -1,0 +1,221 @@
+/* unit_spread.c - sft_spread covers every index once, from helper threads
+ * that block every signal, and leaves the caller as it was. */
+#define _GNU_SOURCE
+#include "tap.h"
+#include "sft_spread.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAXN 5000
+
+struct seen {
+    int calls[MAXN];          /* how often each index came (atomic) */
+    int bad_chunk;            /* a chunk empty, too long or out of range */
+    int unmasked;             /* a helper thread with a signal not blocked */
+    int threads;              /* distinct threads that took a chunk (atomic) */
+    pid_t tids[64];
+    pid_t caller;
+    int slow_first;           /* the first chunk a helper takes sleeps */
+    size_t from, to;
+};
+
+static void note_thread(struct seen *s, pid_t tid)
+{
+    int i, n = __atomic_load_n(&s->threads, __ATOMIC_SEQ_CST);
+
+    for (i = 0; i < n && i < 64; i++)
+        if (__atomic_load_n(&s->tids[i], __ATOMIC_SEQ_CST) == tid)
+            return;
+    i = __atomic_fetch_add(&s->threads, 1, __ATOMIC_SEQ_CST);
+    if (i < 64)
+        __atomic_store_n(&s->tids[i], tid, __ATOMIC_SEQ_CST);
+}
+
+static size_t visit(void *arg, size_t i, size_t j)
+{
+    struct seen *s = arg;
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    size_t k;
+
+    if (j <= i || j - i > SFT_SPREAD_CHUNK || i < s->from || j > s->to)
+        __atomic_store_n(&s->bad_chunk, 1, __ATOMIC_SEQ_CST);
+    if (tid != s->caller) {
+        sigset_t mask;
+        pthread_sigmask(SIG_SETMASK, NULL, &mask);
+        if (!sigismember(&mask, SIGINT) || !sigismember(&mask, SIGTERM) || !sigismember(&mask, SIGUSR1))
+            __atomic_store_n(&s->unmasked, 1, __ATOMIC_SEQ_CST);
+        if (__atomic_exchange_n(&s->slow_first, 0, __ATOMIC_SEQ_CST))
+            usleep(50000);
+    }
+    note_thread(s, tid);
+    for (k = i; k < j && k < MAXN; k++)
+        __atomic_fetch_add(&s->calls[k], 1, __ATOMIC_SEQ_CST);
+    usleep(20);   /* as a signal's cost, so helpers get a share */
+    return (j - i) * 2;
+}
+
+/* A real-time spinner on one CPU, above anything the test runs. */
+struct hog {
+    int cpu, running;
+    double seconds;
+};
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *hog_main(void *arg)
+{
+    struct hog *h = arg;
+    struct sched_param sp = { .sched_priority = 50 };
+    cpu_set_t one;
+    double end;
+
+    CPU_ZERO(&one);
+    CPU_SET((unsigned)h->cpu, &one);
+    if (sched_setaffinity(0, sizeof one, &one) != 0 || sched_setscheduler(0, SCHED_FIFO, &sp) != 0) {
+        __atomic_store_n(&h->running, -1, __ATOMIC_SEQ_CST);
+        return NULL;
+    }
+    end = now() + h->seconds;
+    __atomic_store_n(&h->running, 1, __ATOMIC_SEQ_CST);
+    while (now() < end)
+        ;
+    return NULL;
+}
+
+/* Runs one spread over [from, to): 1 if every index came exactly once,
+ * the sum is right and no chunk was malformed. */
+static int run(struct seen *s, size_t from, size_t to)
+{
+    size_t k, sum;
+    int once = 1;
+
+    memset(s, 0, sizeof *s);
+    s->caller = (pid_t)syscall(SYS_gettid);
+    s->from = from;
+    s->to = to;
+    sum = sft_spread(from, to, visit, s);
+    for (k = 0; k < MAXN; k++)
+        if (s->calls[k] != (k >= from && k < to))
+            once = 0;
+    return once && sum == 2 * (to - from) && !s->bad_chunk;
+}
+
+int main(void)
+{
+    static struct seen s;
+    static const size_t sizes[][2] = {
+        { 0, 0 }, { 7, 7 }, { 0, 1 }, { 3, 17 }, { 0, SFT_SPREAD_MIN - 1 }, { 0, SFT_SPREAD_MIN },
+        { 5, 1005 }, { 0, 1001 }, { 100, 100 + SFT_SPREAD_CHUNK * 64 }, { 0, MAXN },
+    };
+    cpu_set_t cpus, after, one;
+    sigset_t before_mask, after_mask;
+    int ncpus, i, policy_before;
+    size_t k;
+
+    sched_getaffinity(0, sizeof cpus, &cpus);
+    ncpus = CPU_COUNT(&cpus);
+    sigemptyset(&before_mask);
+    sigaddset(&before_mask, SIGUSR2);
+    pthread_sigmask(SIG_SETMASK, &before_mask, NULL);
+    policy_before = sched_getscheduler(0);
+
+    for (k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+        ok(run(&s, sizes[k][0], sizes[k][1]), "[%zu, %zu): each index once, in chunks of at most %d, the sum of the returns",
+           sizes[k][0], sizes[k][1], SFT_SPREAD_CHUNK);
+
+    run(&s, 0, SFT_SPREAD_MIN - 1);
+    ok(s.threads == 1 && s.tids[0] == s.caller, "fewer than SFT_SPREAD_MIN: the caller alone");
+
+    ok(run(&s, 0, 2000), "2000 indices");
+    if (ncpus >= 2)
+        ok(s.threads >= 2 && s.threads <= SFT_SPREAD_MAX_THREADS,
+           "with %d CPUs, more than one thread took part (%d), at most %d", ncpus, s.threads,
+           SFT_SPREAD_MAX_THREADS);
+    else
+        ok(s.threads == 1, "with one CPU, the caller alone");
+    ok(!s.unmasked, "every helper thread blocks every signal");
+
+    memset(&s, 0, sizeof s);
+    s.slow_first = 1;
+    {
+        struct timespec t0, t1;
+        size_t sum;
+        int once = 1;
+
+        s.caller = (pid_t)syscall(SYS_gettid);
+        s.to = 2000;
+        s.slow_first = ncpus >= 2;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        sum = sft_spread(0, 2000, visit, &s);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        for (k = 0; k < 2000; k++)
+            once &= s.calls[k] == 1;
+        ok(once && sum == 4000, "a helper held up in its chunk: every index still once");
+        if (ncpus >= 2)
+            ok((t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6 >= 49,
+               "and the call returns only after that chunk has");
+        else
+            ok(1, "(one CPU: no helper to hold up)");
+    }
+
+    pthread_sigmask(SIG_SETMASK, NULL, &after_mask);
+    ok(sigismember(&after_mask, SIGUSR2) && !sigismember(&after_mask, SIGUSR1),
+       "the caller's signal mask is as it was");
+    sched_getaffinity(0, sizeof after, &after);
+    ok(CPU_EQUAL(&cpus, &after), "the caller's CPUs are as they were");
+    ok(sched_getscheduler(0) == policy_before, "the caller's policy is as it was");
+
+    /* A helper starts pinned to a CPU where a real-time process of a
+     * higher priority spins: the caller does its share and lets it run
+     * elsewhere, and does not wait for the spinner to end.  The bound is
+     * not a speed test: the spinner holds its CPU six times as long, and the
+     * kernel lets others have it for 50 ms of each second (sched_rt_runtime_us). */
+    {
+        struct hog h = { .seconds = 3.0 };
+        pthread_t hog;
+        int here = sched_getcpu(), started;
+
+        for (h.cpu = 0; h.cpu < CPU_SETSIZE && (!CPU_ISSET((unsigned)h.cpu, &cpus) || h.cpu == here); h.cpu++)
+            ;
+        /* valgrind runs one thread at a time: the spinner would hold them all */
+        const char *runner = getenv("FREEZETHAW_UNIT_RUNNER");
+        started = ncpus >= 2 && h.cpu < CPU_SETSIZE && !(runner && *runner)
+                  && pthread_create(&hog, NULL, hog_main, &h) == 0;
+        while (started && __atomic_load_n(&h.running, __ATOMIC_SEQ_CST) == 0)
+            usleep(1000);
+        if (started && h.running == 1) {
+            double t0 = now(), took;
+            int good = run(&s, 0, 2000);
+            took = now() - t0;
+            ok(good && took < 0.5, "a real-time spinner on a helper's CPU: done in %.3f s, before it ends", took);
+        } else {
+            ok(1, "(needs two CPUs, SCHED_FIFO 50 and no valgrind: skipped)");
+        }
+        if (started)
+            pthread_join(hog, NULL);
+    }
+
+    /* On one CPU only: no helper at all. */
+    for (i = 0; i < CPU_SETSIZE && !CPU_ISSET((unsigned)i, &cpus); i++)
+        ;
+    CPU_ZERO(&one);
+    CPU_SET((unsigned)i, &one);
+    if (sched_setaffinity(0, sizeof one, &one) == 0) {
+        ok(run(&s, 0, 1000) && s.threads == 1, "allowed one CPU: the caller alone does it all");
+        sched_setaffinity(0, sizeof cpus, &cpus);
+    } else {
+        ok(1, "(cannot pin to one CPU here)");
+    }
+    return done_testing();
+}
