@@ -4,6 +4,7 @@
 #include "tap.h"
 #include "sft_spread.h"
 
+#include <dirent.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -14,6 +15,17 @@
 
 #define MAXN 5000
 
+/* A real-time spinner on one CPU, above anything the test runs. */
+struct hog {
+    int cpu, running;
+    double seconds;
+    int prio;
+    pthread_t thread;
+    int created;
+};
+
+static int hog_start(struct hog *h);
+
 struct seen {
     int calls[MAXN];          /* how often each index came (atomic) */
     int bad_chunk;            /* a chunk empty, too long or out of range */
@@ -22,6 +34,8 @@ struct seen {
     pid_t tids[64];
     pid_t caller;
     int slow_first;           /* the first chunk a helper takes sleeps */
+    struct hog *hog_here;     /* the first chunk a helper takes starts it on its CPU */
+    int resumed_cpu;          /* where that helper went on after starting it */
     size_t from, to;
 };
 
@@ -52,6 +66,16 @@ static size_t visit(void *arg, size_t i, size_t j)
             __atomic_store_n(&s->unmasked, 1, __ATOMIC_SEQ_CST);
         if (__atomic_exchange_n(&s->slow_first, 0, __ATOMIC_SEQ_CST))
             usleep(50000);
+        {
+            struct hog *h = __atomic_exchange_n(&s->hog_here, NULL, __ATOMIC_SEQ_CST);
+            if (h) {
+                /* The spinner takes this CPU from this thread once it runs. */
+                if (hog_start(h) == 0)
+                    while (__atomic_load_n(&h->running, __ATOMIC_SEQ_CST) == 0)
+                        usleep(100);
+                __atomic_store_n(&s->resumed_cpu, sched_getcpu(), __ATOMIC_SEQ_CST);
+            }
+        }
     }
     note_thread(s, tid);
     for (k = i; k < j && k < MAXN; k++)
@@ -60,11 +84,20 @@ static size_t visit(void *arg, size_t i, size_t j)
     return (j - i) * 2;
 }
 
-/* A real-time spinner on one CPU, above anything the test runs. */
-struct hog {
-    int cpu, running;
-    double seconds;
-};
+
+static int count_threads(void)
+{
+    struct dirent *de;
+    DIR *d = opendir("/proc/self/task");
+    int n = 0;
+
+    if (!d)
+        return -1;
+    while ((de = readdir(d)) != NULL)
+        n += de->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
 
 static double now(void)
 {
@@ -76,7 +109,7 @@ static double now(void)
 static void *hog_main(void *arg)
 {
     struct hog *h = arg;
-    struct sched_param sp = { .sched_priority = 50 };
+    struct sched_param sp = { .sched_priority = h->prio };
     cpu_set_t one;
     double end;
 
@@ -91,6 +124,30 @@ static void *hog_main(void *arg)
     while (now() < end)
         ;
     return NULL;
+}
+
+/* Starts h's spinner; 0, or -1 where a thread or SCHED_FIFO 50 is refused.
+ * cpu -1: the CPU of the calling thread. */
+static int hog_start(struct hog *h)
+{
+    if (h->cpu < 0)
+        h->cpu = sched_getcpu();
+    if (pthread_create(&h->thread, NULL, hog_main, h) != 0) {
+        __atomic_store_n(&h->running, -1, __ATOMIC_SEQ_CST);
+        return -1;
+    }
+    h->created = 1;
+    return 0;
+}
+
+/* Waits up to seconds for the process to have n threads. */
+static int wait_threads(int n, double seconds)
+{
+    double end = now() + seconds;
+
+    while (count_threads() != n && now() < end)
+        usleep(1000);
+    return count_threads() == n;
 }
 
 /* Runs one spread over [from, to): 1 if every index came exactly once,
@@ -176,34 +233,78 @@ int main(void)
     ok(CPU_EQUAL(&cpus, &after), "the caller's CPUs are as they were");
     ok(sched_getscheduler(0) == policy_before, "the caller's policy is as it was");
 
-    /* A helper starts pinned to a CPU where a real-time process of a
-     * higher priority spins: the caller does its share and lets it run
-     * elsewhere, and does not wait for the spinner to end.  The bound is
-     * not a speed test: the spinner holds its CPU six times as long, and the
-     * kernel lets others have it for 50 ms of each second (sched_rt_runtime_us). */
+    /* A real-time process of a higher priority spinning on a helper's CPU,
+     * from before the call (the helper never starts: the caller, at
+     * SCHED_FIFO 60 here so that nothing else may take its CPU, finishes
+     * alone and leaves it behind, abandoned) or from inside the helper's
+     * first chunk (it is stuck there: the caller lets it run on any CPU
+     * and waits for it, and it goes on elsewhere).  Either way the call is
+     * done long before the spinner ends; the bound is not a speed test. */
     {
-        struct hog h = { .seconds = 3.0 };
-        pthread_t hog;
-        int here = sched_getcpu(), started;
-
-        for (h.cpu = 0; h.cpu < CPU_SETSIZE && (!CPU_ISSET((unsigned)h.cpu, &cpus) || h.cpu == here); h.cpu++)
-            ;
         /* valgrind runs one thread at a time: the spinner would hold them all */
         const char *runner = getenv("FREEZETHAW_UNIT_RUNNER");
-        started = ncpus >= 2 && h.cpu < CPU_SETSIZE && !(runner && *runner)
-                  && pthread_create(&hog, NULL, hog_main, &h) == 0;
-        while (started && __atomic_load_n(&h.running, __ATOMIC_SEQ_CST) == 0)
-            usleep(1000);
-        if (started && h.running == 1) {
-            double t0 = now(), took;
-            int good = run(&s, 0, 2000);
+        int here = sched_getcpu(), can = ncpus >= 2 && !(runner && *runner), mode;
+
+        for (mode = 0; mode < 2; mode++) {
+            struct hog h = { .seconds = 1.5, .cpu = -1, .prio = mode ? 50 : 99 };
+            struct sched_param fifo = { .sched_priority = 60 }, other = { .sched_priority = 0 };
+            double t0, took;
+            int good, threads_after = 0, raised = 0;
+
+            if (can && mode == 0) {
+                for (h.cpu = 0; h.cpu < CPU_SETSIZE && (!CPU_ISSET((unsigned)h.cpu, &cpus) || h.cpu == here); h.cpu++)
+                    ;
+                if (h.cpu >= CPU_SETSIZE || hog_start(&h) != 0)
+                    can = 0;
+                while (can && __atomic_load_n(&h.running, __ATOMIC_SEQ_CST) == 0)
+                    usleep(1000);
+                can = can && h.running == 1;
+            }
+            if (!can) {
+                ok(1, "(needs two CPUs, SCHED_FIFO and no valgrind: skipped)");
+                ok(1, "(skipped)");
+                if (h.created)
+                    pthread_join(h.thread, NULL);
+                continue;
+            }
+            memset(&s, 0, sizeof s);
+            if (mode == 1)
+                s.hog_here = &h;
+            s.caller = (pid_t)syscall(SYS_gettid);
+            s.to = 2000;
+            s.resumed_cpu = -1;
+            if (mode == 0)
+                raised = sched_setscheduler(0, SCHED_FIFO, &fifo) == 0;
+            t0 = now();
+            good = sft_spread(0, 2000, visit, &s) == 4000;
             took = now() - t0;
-            ok(good && took < 0.5, "a real-time spinner on a helper's CPU: done in %.3f s, before it ends", took);
-        } else {
-            ok(1, "(needs two CPUs, SCHED_FIFO 50 and no valgrind: skipped)");
+            threads_after = count_threads();
+            if (raised)
+                sched_setscheduler(0, SCHED_OTHER, &other);
+            for (k = 0; k < 2000; k++)
+                good &= s.calls[k] == 1;
+            if (mode == 0) {
+                ok(good && took < 0.5, "a real-time spinner on a helper's CPU from before the call: done in %.3f s", took);
+                if (h.created)
+                    pthread_join(h.thread, NULL);
+                if (raised)
+                    ok(threads_after == 3 && wait_threads(1, 2.0),
+                       "the helper that could not start was left behind (%d threads at the return), and ended once it could",
+                       threads_after);
+                else
+                    ok(1, "(SCHED_FIFO 60 refused: the helper may run on the caller's CPU; skipped)");
+            } else if (h.running != 1) {
+                ok(good, "(no spinner started from the helper's chunk) every index once");
+                ok(1, "(skipped)");
+                if (h.created)
+                    pthread_join(h.thread, NULL);
+            } else {
+                ok(good && took < 0.5, "a real-time spinner on a helper's CPU from inside its chunk: done in %.3f s", took);
+                ok(s.resumed_cpu >= 0 && s.resumed_cpu != h.cpu,
+                   "the helper stuck there went on on another CPU (%d, the spinner's %d)", s.resumed_cpu, h.cpu);
+                pthread_join(h.thread, NULL);
+            }
         }
-        if (started)
-            pthread_join(hog, NULL);
     }
 
     /* On one CPU only: no helper at all. */
