@@ -12,6 +12,7 @@
 #include "sft_pidset.h"
 #include "sft_procstat.h"
 #include "sft_scan.h"
+#include "sft_spread.h"
 #include "sft_thaw.h"
 
 #include <dirent.h>
@@ -151,20 +152,72 @@ static int scan_threads(struct freezer *f, struct sft_proc *p, int *running,
     return 0;
 }
 
+/* The stat files of many processes at once, read from a thread per CPU
+ * (sft_statfds_read_many): the checks of a group waited for begin with
+ * them.  Room for n processes, allocated once per group. */
+struct reads {
+    size_t cap;
+    pid_t *pids;
+    struct sft_stat *st;
+    int *err, *fds, *opened;
+};
+
+static void reads_free(struct reads *r)
+{
+    free(r->pids);
+    free(r->st);
+    free(r->err);
+    free(r->fds);
+    free(r->opened);
+    memset(r, 0, sizeof *r);
+}
+
+/* Reads procs[idx[0..n-1]]; 0, or -1 (no memory: the checks read one by one). */
+static int reads_fill(struct freezer *f, struct reads *r, const struct sft_proc *procs,
+                      const size_t *idx, size_t n)
+{
+    size_t i;
+
+    if (n < SFT_SPREAD_MIN)
+        return -1;
+    if (r->cap < n) {
+        reads_free(r);
+        r->pids = malloc(n * sizeof *r->pids);
+        r->st = malloc(n * sizeof *r->st);
+        r->err = malloc(n * sizeof *r->err);
+        r->fds = malloc(n * sizeof *r->fds);
+        r->opened = malloc(n * sizeof *r->opened);
+        if (!r->pids || !r->st || !r->err || !r->fds || !r->opened) {
+            reads_free(r);
+            return -1;
+        }
+        r->cap = n;
+    }
+    for (i = 0; i < n; i++)
+        r->pids[i] = procs[idx[i]].pid;
+    sft_statfds_read_many(&f->statfds, f->procdir, r->pids, n, r->st, r->err, r->fds, r->opened);
+    f->stats->stat_reads += n;
+    return 0;
+}
+
 /* P_HALTED when no thread of the process can run user code any more;
  * P_HALTED_D when that holds only because threads in D have their stop
  * pending: the SIGSTOP is still queued, or the group stop has begun
  * (another thread already stopped) and they stop on their way out. */
-static int check_halted(struct freezer *f, struct sft_proc *p)
+static int check_halted(struct freezer *f, struct sft_proc *p, const struct sft_stat *read)
 {
     char path[256];
     struct sft_stat st;
     int running = 0, in_d = 0, stopped = 0;
 
-    snprintf(path, sizeof path, "%s/%ld/stat", f->procdir, (long)p->pid);
-    f->stats->stat_reads++;
-    if (sft_statfds_read(&f->statfds, p->pid, path, &st) != 0)
-        return P_GONE;
+    if (read) {
+        st = *read;   /* read for it already (struct reads) */
+    } else {
+        snprintf(path, sizeof path, "%s/%ld/stat", f->procdir, (long)p->pid);
+        f->stats->stat_reads++;
+        if (sft_statfds_read(&f->statfds, p->pid, path, &st) != 0)
+            return P_GONE;
+    }
     if (st.starttime != p->starttime)       /* the pid now names another */
         return P_REPLACED;
     p->state = st.state;
@@ -406,8 +459,9 @@ static int wait_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
 {
     size_t i;
     long delay = WAIT_FIRST_US;
-    int yields = 0;
+    int yields = 0, rc = 0;
     double until = f->expired ? sft_now() + PARTIAL_GRACE_S : f->deadline;
+    struct reads reads = { 0, NULL, NULL, NULL, NULL, NULL };
 
     /* The stop just sent needs the CPU of its target, which may be ours:
      * a read before letting it run was wasted in a chain of processes
@@ -416,10 +470,12 @@ static int wait_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
         sched_yield();
     while (waiting) {
         size_t still = 0;
+        int many = reads_fill(f, &reads, procs, idx, waiting) == 0;
 
         for (i = 0; i < waiting; i++) {
             struct sft_proc *p = &procs[idx[i]];
-            int r = check_halted(f, p);
+            /* A read that failed is made again: it tells P_GONE as before. */
+            int r = check_halted(f, p, many && reads.err[i] == 0 ? &reads.st[i] : NULL);
 
             /* Still running after the waits reached their longest sleep,
              * or in D: a frozen cgroup may be holding it. */
@@ -459,10 +515,14 @@ static int wait_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
         waiting = still;
         if (!waiting)
             break;
-        if (interrupted(f))
-            return unnudge_all(f, procs, idx, waiting, -1);
-        if (sft_now() >= until)
-            return unnudge_all(f, procs, idx, waiting, time_out(f, procs, idx, waiting));
+        if (interrupted(f)) {
+            rc = unnudge_all(f, procs, idx, waiting, -1);
+            break;
+        }
+        if (sft_now() >= until) {
+            rc = unnudge_all(f, procs, idx, waiting, time_out(f, procs, idx, waiting));
+            break;
+        }
         if (!f->realtime && yields < WAIT_YIELDS) {
             yields++;
             sched_yield();
@@ -472,7 +532,8 @@ static int wait_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
         if (delay < WAIT_MAX_US)
             delay *= 2;
     }
-    return 0;
+    reads_free(&reads);
+    return rc;
 }
 
 /* Without partial_ok, a process the caller may not signal makes the
@@ -552,7 +613,7 @@ static size_t split_found(struct freezer *f, struct sft_proclist *found,
                 && f->token->starttimes[ix] != p->starttime)) {
             /* New to this freeze, or a newcomer under a pid it held. */
             found->v[nfresh++] = *p;
-        } else if (check_halted(f, p) == P_RUNNING) {
+        } else if (check_halted(f, p, NULL) == P_RUNNING) {
             struct sft_proc *a = sft_proclist_push(again);
             if (!a)
                 return (size_t)-1;

@@ -5,6 +5,7 @@
 #include "sft_scan.h"
 #include "sft_grow.h"
 #include "sft_procstat.h"
+#include "sft_spread.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -157,33 +158,29 @@ int sft_scan(const char *procdir, const struct sft_pidset *skip,
     return sft_scan_with(procdir, skip, held, out, zombies, counts, NULL, err);
 }
 
-int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
-                  const struct sft_pidset *held, struct sft_proclist *out,
-                  struct sft_proclist *zombies, struct sft_scan_counts *counts,
-                  const struct sft_scan_hook *hook, struct sft_error *err)
+/* The stat reads of a scan go in batches of this many, each spread over
+ * the CPUs (sft_statfds_read_many) before its processes are looked at in
+ * pid order: a process to stop on sight waits for at most one batch. */
+#define SCAN_BATCH 512
+
+/* Scratch room for one batch of reads. */
+struct batch {
+    struct sft_stat st[SCAN_BATCH];
+    int err[SCAN_BATCH], fds[SCAN_BATCH], opened[SCAN_BATCH];
+};
+
+/* Lists the pids of procdir that are to be read, counting the rest. */
+static int list_pids(const char *procdir, const struct sft_pidset *skip,
+                     const struct sft_scan_hook *hook, struct sft_pidlist *pids,
+                     struct sft_scan_counts *counts, struct sft_error *err)
 {
-    struct sft_scan_counts dummy;
     struct dirent *de;
-    DIR *d;
-    int hidden = 0;
+    DIR *d = opendir(procdir);
 
-    if (!counts)
-        counts = &dummy;
-    memset(counts, 0, sizeof *counts);
-    out->n = 0;
-    if (zombies)
-        zombies->n = 0;
-
-    d = opendir(procdir);
     if (!d)
         return sft_error_set(err, SFT_E_PROC, errno, "cannot read /proc");
-
     while ((errno = 0, de = readdir(d)) != NULL) {
-        char path[256];
-        struct sft_stat st;
-        struct sft_proc *p;
         long long pid = entry_pid(de->d_name);
-        int ours;
 
         if (pid < 0)
             continue;
@@ -201,54 +198,10 @@ int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
             counts->unread++;
             continue;
         }
-        ours = hook && hook->before_read && hook->before_read(hook->ctx, (pid_t)pid);
-        snprintf(path, sizeof path, "%s/%lld/stat", procdir, pid);
-        if (sft_statfds_read(hook ? hook->statfds : NULL, (pid_t)pid, path, &st) != 0) {
-            if (errno == EACCES || errno == EPERM) {
-                /* Listed but unreadable: hidden from us, not gone. */
-                sft_error_note(err, (pid_t)pid, NULL, 0, 0, errno);
-                hidden = errno;
-                continue;
-            }
-            counts->vanished++;
-            continue;
+        if (sft_pidlist_push(pids, (pid_t)pid) != 0) {
+            closedir(d);
+            return sft_error_set(err, SFT_E_NOMEM, ENOMEM, "out of memory");
         }
-        if (st.flags & SFT_PF_KTHREAD) {
-            counts->kthreads++;
-            continue;
-        }
-        if (!ours && (st.state == 'T' || (st.state == 't' && !resumable(procdir, st.pid, skip)))) {
-            if (held && sft_pidset_has(held, st.pid))
-                counts->held++;
-            else
-                counts->stopped++;
-            continue;
-        }
-        /* An exiting process cannot run user code again (unless it is a
-         * leader whose other threads live on). */
-        if ((sft_state_is_dead(st.state) || (st.flags & SFT_PF_EXITING)) && st.num_threads <= 1) {
-            counts->zombies++;
-            p = zombies ? sft_proclist_push(zombies) : NULL;
-            if (p)
-                p->pid = st.pid;
-            else if (zombies)
-                goto nomem;
-            continue;
-        }
-        p = sft_proclist_push(out);
-        if (!p)
-            goto nomem;
-        p->pid = st.pid;
-        p->ppid = st.ppid;
-        p->state = st.state;
-        p->nthreads = st.num_threads;
-        p->starttime = st.starttime;
-        p->cgroup_checked = 0;
-        p->niced = 0;
-        p->guard_ix = -1;
-        memcpy(p->comm, st.comm, sizeof p->comm);
-        if (hook && hook->take && !(held && sft_pidset_has(held, p->pid)) && hook->take(hook->ctx, p))
-            out->n--;
     }
     if (errno) {
         int saved = errno;
@@ -256,15 +209,136 @@ int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
         return sft_error_set(err, SFT_E_PROC, saved, "cannot read /proc");
     }
     closedir(d);
-    if (hidden)
-        return sft_error_set(err, SFT_E_HIDDEN, hidden, "some processes cannot be read");
     if (counts->seen == 0)   /* an empty directory is not a procfs */
         return sft_error_set(err, SFT_E_PROC, ENOENT, "cannot read /proc: no processes listed");
     return 0;
+}
 
-nomem:
-    closedir(d);
-    return sft_error_set(err, SFT_E_NOMEM, ENOMEM, "out of memory");
+/* Looks at one process, read into st, or not read: read_errno says why.
+ * Sets *hidden (not ours to read) or *unreadable (no descriptor or memory
+ * to read it with) to that errno; returns -1 when out of memory. */
+static int classify(const char *procdir, const struct sft_pidset *skip,
+                    const struct sft_pidset *held, struct sft_proclist *out,
+                    struct sft_proclist *zombies, struct sft_scan_counts *counts,
+                    const struct sft_scan_hook *hook, pid_t pid, int ours,
+                    const struct sft_stat *st, int read_errno, int *hidden, int *unreadable,
+                    struct sft_error *err)
+{
+    struct sft_proc *p;
+
+    if (read_errno) {
+        if (read_errno == EACCES || read_errno == EPERM) {
+            /* Listed but unreadable: hidden from us, not gone. */
+            sft_error_note(err, pid, NULL, 0, 0, read_errno);
+            *hidden = read_errno;
+        } else if (read_errno == EMFILE || read_errno == ENFILE || read_errno == ENOMEM) {
+            /* Not looked at, not gone: taking it for gone left it running
+             * in a freeze said to be complete. */
+            sft_error_note(err, pid, NULL, 0, 0, read_errno);
+            *unreadable = read_errno;
+        } else {
+            counts->vanished++;
+        }
+        return 0;
+    }
+    if (st->flags & SFT_PF_KTHREAD) {
+        counts->kthreads++;
+        return 0;
+    }
+    if (!ours && (st->state == 'T' || (st->state == 't' && !resumable(procdir, st->pid, skip)))) {
+        if (held && sft_pidset_has(held, st->pid))
+            counts->held++;
+        else
+            counts->stopped++;
+        return 0;
+    }
+    /* An exiting process cannot run user code again (unless it is a
+     * leader whose other threads live on). */
+    if ((sft_state_is_dead(st->state) || (st->flags & SFT_PF_EXITING)) && st->num_threads <= 1) {
+        counts->zombies++;
+        p = zombies ? sft_proclist_push(zombies) : NULL;
+        if (p)
+            p->pid = st->pid;
+        else if (zombies)
+            return -1;
+        return 0;
+    }
+    p = sft_proclist_push(out);
+    if (!p)
+        return -1;
+    p->pid = st->pid;
+    p->ppid = st->ppid;
+    p->state = st->state;
+    p->nthreads = st->num_threads;
+    p->starttime = st->starttime;
+    p->cgroup_checked = 0;
+    p->niced = 0;
+    p->guard_ix = -1;
+    memcpy(p->comm, st->comm, sizeof p->comm);
+    if (hook && hook->take && !(held && sft_pidset_has(held, p->pid)) && hook->take(hook->ctx, p))
+        out->n--;
+    return 0;
+}
+
+int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
+                  const struct sft_pidset *held, struct sft_proclist *out,
+                  struct sft_proclist *zombies, struct sft_scan_counts *counts,
+                  const struct sft_scan_hook *hook, struct sft_error *err)
+{
+    struct sft_scan_counts dummy;
+    struct sft_pidlist pids = { NULL, 0, 0 };
+    struct batch *b = NULL;
+    struct sft_statfds *statfds = hook ? hook->statfds : NULL;
+    /* A process seized before its read must be read by its seizer. */
+    int spread = !(hook && hook->before_read);
+    int hidden = 0, unreadable = 0, rc = 0;
+    size_t at;
+
+    if (!counts)
+        counts = &dummy;
+    memset(counts, 0, sizeof *counts);
+    out->n = 0;
+    if (zombies)
+        zombies->n = 0;
+
+    if (list_pids(procdir, skip, hook, &pids, counts, err) != 0) {
+        sft_pidlist_free(&pids);
+        return -1;
+    }
+    if (spread && pids.n >= SFT_SPREAD_MIN)
+        b = malloc(sizeof *b);   /* without it, read one by one */
+    for (at = 0; rc == 0 && !unreadable && at < pids.n; at += SCAN_BATCH) {
+        size_t k, m = pids.n - at < SCAN_BATCH ? pids.n - at : SCAN_BATCH;
+        int many = b && m >= SFT_SPREAD_MIN;
+
+        if (many)
+            sft_statfds_read_many(statfds, procdir, pids.v + at, m, b->st, b->err, b->fds, b->opened);
+        for (k = 0; rc == 0 && !unreadable && k < m; k++) {
+            pid_t pid = pids.v[at + k];
+            int ours = hook && hook->before_read && hook->before_read(hook->ctx, pid);
+            struct sft_stat one;
+            const struct sft_stat *st = many ? &b->st[k] : &one;
+            int read_errno = many ? b->err[k] : 0;
+
+            if (!many) {
+                char path[256];
+                snprintf(path, sizeof path, "%s/%ld/stat", procdir, (long)pid);
+                if (sft_statfds_read(statfds, pid, path, &one) != 0)
+                    read_errno = errno ? errno : ENOENT;
+            }
+            rc = classify(procdir, skip, held, out, zombies, counts, hook, pid, ours, st, read_errno,
+                          &hidden, &unreadable, err);
+        }
+    }
+    free(b);
+    sft_pidlist_free(&pids);
+    if (unreadable)
+        return sft_error_set(err, SFT_E_PROC, unreadable, "cannot read /proc");
+    if (rc != 0)
+        return sft_error_set(err, SFT_E_NOMEM, ENOMEM, "out of memory");
+    if (hidden)
+        return sft_error_set(err, SFT_E_HIDDEN, hidden, "some processes cannot be read");
+    return 0;
 }
 
 int sft_scan_saw_deaths(const struct sft_scan_counts *counts,

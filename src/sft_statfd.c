@@ -5,6 +5,7 @@
 #include "sft_statfd.h"
 #include "sft_fds.h"
 #include "sft_grow.h"
+#include "sft_spread.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -143,4 +144,82 @@ int sft_statfds_read(struct sft_statfds *c, pid_t tid, const char *path, struct 
     if (!c || keep(c, tid, fd) != 0)
         close(fd);
     return 0;
+}
+
+struct many {
+    const struct sft_statfds *c;
+    const char *procdir;
+    const pid_t *pids;
+    struct sft_stat *out;
+    int *err, *fds, *opened;
+};
+
+/* From any thread: touches only its own indices and the cache's read-only
+ * directory.  A kept file that fails (its task reaped) stays in fds[k] for
+ * the calling thread to close; the file opened instead goes to opened[k]
+ * if opened[k] said it may be kept (1), and is closed at once if not (0). */
+static size_t read_chunk(void *arg, size_t i, size_t j)
+{
+    const struct many *m = arg;
+    size_t k;
+
+    for (k = i; k < j; k++) {
+        char path[256];
+        int fd;
+
+        int may_keep = m->opened[k];
+
+        m->opened[k] = -1;
+        if (m->fds[k] >= 0 && sft_stat_pread(m->fds[k], &m->out[k]) == 0) {
+            m->err[k] = 0;
+            continue;
+        }
+        snprintf(path, sizeof path, "%s/%ld/stat", m->procdir, (long)m->pids[k]);
+        fd = sft_statfds_open(m->c, path);
+        if (fd < 0) {
+            m->err[k] = errno;
+            continue;
+        }
+        if (sft_stat_pread(fd, &m->out[k]) != 0) {
+            m->err[k] = errno;
+            close(fd);
+            continue;
+        }
+        m->err[k] = 0;
+        if (may_keep)
+            m->opened[k] = fd;
+        else
+            close(fd);
+    }
+    return 0;
+}
+
+void sft_statfds_read_many(struct sft_statfds *c, const char *procdir, const pid_t *pids, size_t n,
+                           struct sft_stat *out, int *err, int *fds, int *opened)
+{
+    struct many m = { c, procdir, pids, out, err, fds, opened };
+    size_t k, i, room;
+
+    /* What may be kept open stays within the cache's room, as one by one:
+     * a file it may not keep is closed by its reader at once.  A kept one
+     * found reaped may keep its slot for the file opened instead. */
+    room = c && c->max > c->open ? c->max - c->open : 0;
+    for (k = 0; k < n; k++) {
+        fds[k] = c && sft_pidmap_get(&c->slot, pids[k], &i) ? c->fd[i] : -1;
+        opened[k] = fds[k] >= 0 || room > 0;
+        if (fds[k] < 0 && room > 0)
+            room--;
+    }
+    sft_spread(0, n, read_chunk, &m);
+    for (k = 0; k < n; k++) {
+        if (fds[k] >= 0 && (err[k] != 0 || opened[k] >= 0)) {
+            /* Reaped: as sft_statfds_read, the number may name a newcomer. */
+            sft_pidmap_get(&c->slot, pids[k], &i);
+            close(c->fd[i]);
+            c->fd[i] = -1;
+            c->open--;
+        }
+        if (opened[k] >= 0 && (!c || keep(c, pids[k], opened[k]) != 0))
+            close(opened[k]);
+    }
 }

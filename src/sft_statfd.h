@@ -59,4 +59,12 @@ int sft_statfds_stat(const struct sft_statfds *c, const char *path, struct stat 
  * keeping the file open when c has room.  c may be NULL. */
 int sft_statfds_read(struct sft_statfds *c, pid_t tid, const char *path, struct sft_stat *out);
 
+/* What sft_statfds_read of procdir/PID/stat gives for each of pids[0..n-1],
+ * read from a thread per CPU when n is large enough (sft_spread): out[k]
+ * and err[k], 0 or the errno of that read's failure.  The cache is looked
+ * up and updated from the calling thread only, before and after.  Needs
+ * n entries of scratch room in each of fds and opened.  c may be NULL. */
+void sft_statfds_read_many(struct sft_statfds *c, const char *procdir, const pid_t *pids, size_t n,
+                           struct sft_stat *out, int *err, int *fds, int *opened);
+
 #endif

@@ -2,7 +2,10 @@
 #include "tap.h"
 #include "sft_statfd.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -16,6 +19,15 @@ static pid_t child(void)
         _exit(0);
     }
     return pid;
+}
+
+/* Descriptors open in this process now. */
+static int open_count(void)
+{
+    int n = 0, fd;
+    for (fd = 0; fd < 4096; fd++)
+        n += fcntl(fd, F_GETFD) != -1;
+    return n;
 }
 
 static int read_of(struct sft_statfds *c, pid_t pid, struct sft_stat *st)
@@ -85,6 +97,52 @@ int main(void)
         size_t allow = sft_fd_allowance("/proc");
         ok(allow > 0, "some descriptors may be kept (%zu)", allow);
     }
+
+    /* Many at once (from a thread per CPU): the same answers as one by one,
+     * and never more files open than the cache may keep, even where only a
+     * few descriptors are free: a read that fails for want of one would
+     * take a live process for gone. */
+    {
+        enum { N = 300 };
+        static pid_t kids[N];
+        static struct sft_stat out[N];
+        static int errs[N], fds[N], opened[N];
+        struct rlimit rl, low;
+        int i, all_read = 1, all_right = 1;
+        size_t k;
+
+        for (i = 0; i < N; i++)
+            kids[i] = child();
+        sft_statfds_init(&c, 4);
+        sft_statfds_open_dir(&c, "/proc");
+        ok(read_of(&c, kids[0], &st) == 0 && c.open == 1, "one of them kept before");
+        getrlimit(RLIMIT_NOFILE, &rl);
+        low = rl;
+        low.rlim_cur = (rlim_t)(open_count() + 4 + 8);   /* its room, and a few for the readers */
+        setrlimit(RLIMIT_NOFILE, &low);
+        sft_statfds_read_many(&c, "/proc", kids, N, out, errs, fds, opened);
+        setrlimit(RLIMIT_NOFILE, &rl);
+        for (k = 0; k < N; k++) {
+            all_read &= errs[k] == 0;
+            all_right &= errs[k] == 0 && out[k].pid == kids[k] && out[k].ppid == getpid();
+        }
+        ok(all_read, "%d read at once under a limit of %ld descriptors: every read succeeds", N,
+           (long)low.rlim_cur);
+        ok(all_right, "each answer is its own process's");
+        ok(c.open == 4, "the cache keeps what it has room for (%zu of 4)", c.open);
+        kill(kids[1], SIGKILL);
+        waitpid(kids[1], &status, 0);
+        kill(kids[0], SIGSTOP);
+        waitpid(kids[0], &status, WUNTRACED);
+        sft_statfds_read_many(&c, "/proc", kids, N, out, errs, fds, opened);
+        ok(errs[1] == ENOENT || errs[1] == ESRCH, "one reaped since: its read fails (%d)", errs[1]);
+        ok(errs[0] == 0 && out[0].state == 'T', "a kept one shows the state of now");
+        ok(c.open <= 4, "still within the room (%zu)", c.open);
+        sft_statfds_free(&c);
+        for (i = 0; i < N; i++)
+            kill(kids[i], SIGKILL);
+    }
+
     kill(b, SIGKILL);
     kill(d, SIGKILL);
     while (wait(&status) > 0)
