@@ -193,7 +193,10 @@ sub floor_costs {
 # thread doing it all and one thread per CPU: there the reads and the
 # signals are measured from every thread at once, and what was measured
 # from one thread only (pidfd_open, the pread, the close) is taken as
-# divided among them, which makes those floors estimates.
+# divided among them, which makes those floors estimates.  The SIGSTOPs
+# are timed at SCHED_FIFO, their targets left to stop after the clock
+# stops: each target's own run into its stop, which a freezer must wait
+# for, is not in the signal freeze's floor.
 sub floors {
     my ($us, $n) = @_;
     my $per = sub { my $sum = 0; $sum += $_ for @_; return $sum * $n / 1e6 };
@@ -305,7 +308,7 @@ for my $size (sort { $a <=> $b } keys %floor_us) {
         @$us{qw(stat_open_read stat_pread sigstop sigcont pidfd_open sigcont_pidfd pidfd_close ptrace_stop ptrace_detach
                 threads par_stat_open_read par_ptrace_stop par_ptrace_detach par_sigstop par_sigcont)};
     printf "#   least a signal freeze can take (a look, a pidfd, the stop, a look to confirm; from one thread\n"
-         . "#   or spread over all): %.2f ms (ours %s)\n",
+         . "#   or spread over all; not counting the targets' own way into their stop): %.2f ms (ours %s)\n",
         1000 * $fl->{signal_freeze}, $ours->('signal', 0);
     printf "#   least a ptrace freeze can take: %.2f ms with one look each for the order, %.2f with none (ours %s)\n",
         1000 * $fl->{ptrace_freeze}, 1000 * $fl->{ptrace_bare}, $ours->('ptrace', 0);
