@@ -152,50 +152,20 @@ static int scan_threads(struct freezer *f, struct sft_proc *p, int *running,
     return 0;
 }
 
-/* The stat files of many processes at once, read from a thread per CPU
- * (sft_statfds_read_many): the checks of a group waited for begin with
- * them.  Room for n processes, allocated once per group. */
-struct reads {
-    size_t cap;
-    pid_t *pids;
-    struct sft_stat *st;
-    int *err, *fds, *opened;
-};
-
-static void reads_free(struct reads *r)
-{
-    free(r->pids);
-    free(r->st);
-    free(r->err);
-    free(r->fds);
-    free(r->opened);
-    memset(r, 0, sizeof *r);
-}
-
-/* Reads procs[idx[0..n-1]]; 0, or -1 (no memory: the checks read one by one). */
-static int reads_fill(struct freezer *f, struct reads *r, const struct sft_proc *procs,
+/* Reads procs[idx[0..n-1]] (n at most SFT_READ_BATCH) into *batch, from a
+ * thread per CPU: a look at a group waited for reads it that way first,
+ * batch by batch.  0, or -1: too few to spread, or no memory for the
+ * batch (each check then reads its own). */
+static int read_batch(struct freezer *f, struct sft_stat_batch **batch, const struct sft_proc *procs,
                       const size_t *idx, size_t n)
 {
     size_t i;
 
-    if (n < SFT_SPREAD_MIN)
+    if (n < SFT_SPREAD_MIN || (!*batch && !(*batch = malloc(sizeof **batch))))
         return -1;
-    if (r->cap < n) {
-        reads_free(r);
-        r->pids = malloc(n * sizeof *r->pids);
-        r->st = malloc(n * sizeof *r->st);
-        r->err = malloc(n * sizeof *r->err);
-        r->fds = malloc(n * sizeof *r->fds);
-        r->opened = malloc(n * sizeof *r->opened);
-        if (!r->pids || !r->st || !r->err || !r->fds || !r->opened) {
-            reads_free(r);
-            return -1;
-        }
-        r->cap = n;
-    }
     for (i = 0; i < n; i++)
-        r->pids[i] = procs[idx[i]].pid;
-    sft_statfds_read_many(&f->statfds, f->procdir, r->pids, n, r->st, r->err, r->fds, r->opened);
+        (*batch)->pids[i] = procs[idx[i]].pid;
+    sft_statfds_read_many(&f->statfds, f->procdir, *batch, n);
     f->stats->stat_reads += n;
     return 0;
 }
@@ -211,7 +181,7 @@ static int check_halted(struct freezer *f, struct sft_proc *p, const struct sft_
     int running = 0, in_d = 0, stopped = 0;
 
     if (read) {
-        st = *read;   /* read for it already (struct reads) */
+        st = *read;   /* read for it already (read_batch) */
     } else {
         snprintf(path, sizeof path, "%s/%ld/stat", f->procdir, (long)p->pid);
         f->stats->stat_reads++;
@@ -461,7 +431,7 @@ static int wait_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
     long delay = WAIT_FIRST_US;
     int yields = 0, rc = 0;
     double until = f->expired ? sft_now() + PARTIAL_GRACE_S : f->deadline;
-    struct reads reads = { 0, NULL, NULL, NULL, NULL, NULL };
+    struct sft_stat_batch *batch = NULL;
 
     /* The stop just sent needs the CPU of its target, which may be ours:
      * a read before letting it run was wasted in a chain of processes
@@ -470,12 +440,20 @@ static int wait_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
         sched_yield();
     while (waiting) {
         size_t still = 0;
-        int many = reads_fill(f, &reads, procs, idx, waiting) == 0;
+        int many = 0;
 
         for (i = 0; i < waiting; i++) {
             struct sft_proc *p = &procs[idx[i]];
+            size_t b = i % SFT_READ_BATCH;
+            int r;
+
+            /* idx below i is rewritten as it goes (still <= i); from i on
+             * it is as it was */
+            if (b == 0)
+                many = read_batch(f, &batch, procs, idx + i,
+                                  waiting - i < SFT_READ_BATCH ? waiting - i : SFT_READ_BATCH) == 0;
             /* A read that failed is made again: it tells P_GONE as before. */
-            int r = check_halted(f, p, many && reads.err[i] == 0 ? &reads.st[i] : NULL);
+            r = check_halted(f, p, many && batch->err[b] == 0 ? &batch->st[b] : NULL);
 
             /* Still running after the waits reached their longest sleep,
              * or in D: a frozen cgroup may be holding it. */
@@ -532,7 +510,7 @@ static int wait_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
         if (delay < WAIT_MAX_US)
             delay *= 2;
     }
-    reads_free(&reads);
+    free(batch);
     return rc;
 }
 

@@ -158,16 +158,9 @@ int sft_scan(const char *procdir, const struct sft_pidset *skip,
     return sft_scan_with(procdir, skip, held, out, zombies, counts, NULL, err);
 }
 
-/* The stat reads of a scan go in batches of this many, each spread over
- * the CPUs (sft_statfds_read_many) before its processes are looked at in
- * pid order: a process to stop on sight waits for at most one batch. */
-#define SCAN_BATCH 512
-
-/* Scratch room for one batch of reads. */
-struct batch {
-    struct sft_stat st[SCAN_BATCH];
-    int err[SCAN_BATCH], fds[SCAN_BATCH], opened[SCAN_BATCH];
-};
+/* The stat reads of a scan go in batches (SFT_READ_BATCH), each spread
+ * over the CPUs (sft_statfds_read_many) before its processes are looked at
+ * in pid order: a process to stop on sight waits for at most one batch. */
 
 /* Lists the pids of procdir that are to be read, counting the rest. */
 static int list_pids(const char *procdir, const struct sft_pidset *skip,
@@ -287,7 +280,7 @@ int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
 {
     struct sft_scan_counts dummy;
     struct sft_pidlist pids = { NULL, 0, 0 };
-    struct batch *b = NULL;
+    struct sft_stat_batch *b = NULL;
     struct sft_statfds *statfds = hook ? hook->statfds : NULL;
     /* A process seized before its read must be read by its seizer. */
     int spread = !(hook && hook->before_read);
@@ -307,12 +300,14 @@ int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
     }
     if (spread && pids.n >= SFT_SPREAD_MIN)
         b = malloc(sizeof *b);   /* without it, read one by one */
-    for (at = 0; rc == 0 && !unreadable && at < pids.n; at += SCAN_BATCH) {
-        size_t k, m = pids.n - at < SCAN_BATCH ? pids.n - at : SCAN_BATCH;
+    for (at = 0; rc == 0 && !unreadable && at < pids.n; at += SFT_READ_BATCH) {
+        size_t k, m = pids.n - at < SFT_READ_BATCH ? pids.n - at : SFT_READ_BATCH;
         int many = b && m >= SFT_SPREAD_MIN;
 
-        if (many)
-            sft_statfds_read_many(statfds, procdir, pids.v + at, m, b->st, b->err, b->fds, b->opened);
+        if (many) {
+            memcpy(b->pids, pids.v + at, m * sizeof *b->pids);
+            sft_statfds_read_many(statfds, procdir, b, m);
+        }
         for (k = 0; rc == 0 && !unreadable && k < m; k++) {
             pid_t pid = pids.v[at + k];
             int ours = hook && hook->before_read && hook->before_read(hook->ctx, pid);

@@ -149,9 +149,7 @@ int sft_statfds_read(struct sft_statfds *c, pid_t tid, const char *path, struct 
 struct many {
     const struct sft_statfds *c;
     const char *procdir;
-    const pid_t *pids;
-    struct sft_stat *out;
-    int *err, *fds, *opened;
+    struct sft_stat_batch *b;
 };
 
 /* From any thread: touches only its own indices and the cache's read-only
@@ -161,65 +159,65 @@ struct many {
 static size_t read_chunk(void *arg, size_t i, size_t j)
 {
     const struct many *m = arg;
+    struct sft_stat_batch *b = m->b;
     size_t k;
 
     for (k = i; k < j; k++) {
         char path[256];
-        int fd;
+        int fd, may_keep = b->opened[k];
 
-        int may_keep = m->opened[k];
-
-        m->opened[k] = -1;
-        if (m->fds[k] >= 0 && sft_stat_pread(m->fds[k], &m->out[k]) == 0) {
-            m->err[k] = 0;
+        b->opened[k] = -1;
+        if (b->fds[k] >= 0 && sft_stat_pread(b->fds[k], &b->st[k]) == 0) {
+            b->err[k] = 0;
             continue;
         }
-        snprintf(path, sizeof path, "%s/%ld/stat", m->procdir, (long)m->pids[k]);
+        snprintf(path, sizeof path, "%s/%ld/stat", m->procdir, (long)b->pids[k]);
         fd = sft_statfds_open(m->c, path);
         if (fd < 0) {
-            m->err[k] = errno;
+            b->err[k] = errno;
             continue;
         }
-        if (sft_stat_pread(fd, &m->out[k]) != 0) {
-            m->err[k] = errno;
+        if (sft_stat_pread(fd, &b->st[k]) != 0) {
+            b->err[k] = errno;
             close(fd);
             continue;
         }
-        m->err[k] = 0;
+        b->err[k] = 0;
         if (may_keep)
-            m->opened[k] = fd;
+            b->opened[k] = fd;
         else
             close(fd);
     }
     return 0;
 }
 
-void sft_statfds_read_many(struct sft_statfds *c, const char *procdir, const pid_t *pids, size_t n,
-                           struct sft_stat *out, int *err, int *fds, int *opened)
+void sft_statfds_read_many(struct sft_statfds *c, const char *procdir, struct sft_stat_batch *b, size_t n)
 {
-    struct many m = { c, procdir, pids, out, err, fds, opened };
+    struct many m = { c, procdir, b };
     size_t k, i, room;
 
+    if (n > SFT_READ_BATCH)
+        n = SFT_READ_BATCH;
     /* What may be kept open stays within the cache's room, as one by one:
      * a file it may not keep is closed by its reader at once.  A kept one
      * found reaped may keep its slot for the file opened instead. */
     room = c && c->max > c->open ? c->max - c->open : 0;
     for (k = 0; k < n; k++) {
-        fds[k] = c && sft_pidmap_get(&c->slot, pids[k], &i) ? c->fd[i] : -1;
-        opened[k] = fds[k] >= 0 || room > 0;
-        if (fds[k] < 0 && room > 0)
+        b->fds[k] = c && sft_pidmap_get(&c->slot, b->pids[k], &i) ? c->fd[i] : -1;
+        b->opened[k] = b->fds[k] >= 0 || room > 0;
+        if (b->fds[k] < 0 && room > 0)
             room--;
     }
     sft_spread(0, n, read_chunk, &m);
     for (k = 0; k < n; k++) {
-        if (fds[k] >= 0 && (err[k] != 0 || opened[k] >= 0)) {
+        if (b->fds[k] >= 0 && (b->err[k] != 0 || b->opened[k] >= 0)) {
             /* Reaped: as sft_statfds_read, the number may name a newcomer. */
-            sft_pidmap_get(&c->slot, pids[k], &i);
+            sft_pidmap_get(&c->slot, b->pids[k], &i);
             close(c->fd[i]);
             c->fd[i] = -1;
             c->open--;
         }
-        if (opened[k] >= 0 && (!c || keep(c, pids[k], opened[k]) != 0))
-            close(opened[k]);
+        if (b->opened[k] >= 0 && (!c || keep(c, b->pids[k], b->opened[k]) != 0))
+            close(b->opened[k]);
     }
 }

@@ -59,12 +59,21 @@ int sft_statfds_stat(const struct sft_statfds *c, const char *path, struct stat 
  * keeping the file open when c has room.  c may be NULL. */
 int sft_statfds_read(struct sft_statfds *c, pid_t tid, const char *path, struct sft_stat *out);
 
-/* What sft_statfds_read of procdir/PID/stat gives for each of pids[0..n-1],
- * read from a thread per CPU when n is large enough (sft_spread): out[k]
- * and err[k], 0 or the errno of that read's failure.  The cache is looked
- * up and updated from the calling thread only, before and after.  Needs
- * n entries of scratch room in each of fds and opened.  c may be NULL. */
-void sft_statfds_read_many(struct sft_statfds *c, const char *procdir, const pid_t *pids, size_t n,
-                           struct sft_stat *out, int *err, int *fds, int *opened);
+/* Many stat files read at once: at most SFT_READ_BATCH, so that what a
+ * freeze holds for them stays the same whatever the number of processes. */
+#define SFT_READ_BATCH 512
+struct sft_stat_batch {
+    pid_t pids[SFT_READ_BATCH];          /* given                        */
+    struct sft_stat st[SFT_READ_BATCH];  /* what each read gave          */
+    int err[SFT_READ_BATCH];             /* 0, or that read's errno      */
+    int fds[SFT_READ_BATCH], opened[SFT_READ_BATCH];   /* scratch        */
+};
+
+/* What sft_statfds_read of procdir/PID/stat gives for each of b->pids[0..n-1]
+ * (n at most SFT_READ_BATCH), read from a thread per CPU when n is large
+ * enough (sft_spread).  The cache is looked up and updated from the calling
+ * thread only, before and after, and no more files are kept open than it
+ * has room for.  c may be NULL. */
+void sft_statfds_read_many(struct sft_statfds *c, const char *procdir, struct sft_stat_batch *b, size_t n);
 
 #endif

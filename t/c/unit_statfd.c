@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -105,8 +106,7 @@ int main(void)
     {
         enum { N = 300 };
         static pid_t kids[N];
-        static struct sft_stat out[N];
-        static int errs[N], fds[N], opened[N];
+        static struct sft_stat_batch b;
         struct rlimit rl, low;
         int i, all_read = 1, all_right = 1;
         size_t k;
@@ -120,11 +120,12 @@ int main(void)
         low = rl;
         low.rlim_cur = (rlim_t)(open_count() + 4 + 8);   /* its room, and a few for the readers */
         setrlimit(RLIMIT_NOFILE, &low);
-        sft_statfds_read_many(&c, "/proc", kids, N, out, errs, fds, opened);
+        memcpy(b.pids, kids, sizeof kids);
+        sft_statfds_read_many(&c, "/proc", &b, N);
         setrlimit(RLIMIT_NOFILE, &rl);
         for (k = 0; k < N; k++) {
-            all_read &= errs[k] == 0;
-            all_right &= errs[k] == 0 && out[k].pid == kids[k] && out[k].ppid == getpid();
+            all_read &= b.err[k] == 0;
+            all_right &= b.err[k] == 0 && b.st[k].pid == kids[k] && b.st[k].ppid == getpid();
         }
         ok(all_read, "%d read at once under a limit of %ld descriptors: every read succeeds", N,
            (long)low.rlim_cur);
@@ -134,9 +135,9 @@ int main(void)
         waitpid(kids[1], &status, 0);
         kill(kids[0], SIGSTOP);
         waitpid(kids[0], &status, WUNTRACED);
-        sft_statfds_read_many(&c, "/proc", kids, N, out, errs, fds, opened);
-        ok(errs[1] == ENOENT || errs[1] == ESRCH, "one reaped since: its read fails (%d)", errs[1]);
-        ok(errs[0] == 0 && out[0].state == 'T', "a kept one shows the state of now");
+        sft_statfds_read_many(&c, "/proc", &b, N);
+        ok(b.err[1] == ENOENT || b.err[1] == ESRCH, "one reaped since: its read fails (%d)", b.err[1]);
+        ok(b.err[0] == 0 && b.st[0].state == 'T', "a kept one shows the state of now");
         ok(c.open <= 4, "still within the room (%zu)", c.open);
         sft_statfds_free(&c);
         for (i = 0; i < N; i++)
