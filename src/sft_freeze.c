@@ -154,14 +154,18 @@ static int scan_threads(struct freezer *f, struct sft_proc *p, int *running,
 
 /* Reads procs[idx[0..n-1]] (n at most SFT_READ_BATCH) into *batch, from a
  * thread per CPU: a look at a group waited for reads it that way first,
- * batch by batch.  0, or -1: too few to spread, or no memory for the
- * batch (each check then reads its own). */
+ * batch by batch.  0, or -1: too few to spread, no memory for the batch,
+ * or a contended machine (each check then reads its own).  There a read
+ * made a batch before its check is older news: more processes were seen
+ * running and run at SCHED_FIFO (nudged, 1000 busy: 115-312 a freeze
+ * against 106-248), and the caller's wait for a CPU after the thaw grew
+ * (thaws of 40-311 ms against 1-215). */
 static int read_batch(struct freezer *f, struct sft_stat_batch **batch, const struct sft_proc *procs,
                       const size_t *idx, size_t n)
 {
     size_t i;
 
-    if (n < SFT_SPREAD_MIN || (!*batch && !(*batch = malloc(sizeof **batch))))
+    if (f->realtime || n < SFT_SPREAD_MIN || (!*batch && !(*batch = malloc(sizeof **batch))))
         return -1;
     for (i = 0; i < n; i++)
         (*batch)->pids[i] = procs[idx[i]].pid;

@@ -158,77 +158,59 @@ int sft_scan(const char *procdir, const struct sft_pidset *skip,
     return sft_scan_with(procdir, skip, held, out, zombies, counts, NULL, err);
 }
 
-/* The stat reads of a scan go in batches (SFT_READ_BATCH), each spread
- * over the CPUs (sft_statfds_read_many) before its processes are looked at
- * in pid order: a process to stop on sight waits for at most one batch. */
+/* One scan's arguments, and what it has met so far. */
+struct scan {
+    const char *procdir;
+    const struct sft_pidset *skip, *held;
+    struct sft_proclist *out, *zombies;
+    struct sft_scan_counts *counts;
+    const struct sft_scan_hook *hook;
+    struct sft_statfds *statfds;
+    struct sft_error *err;
+    int hidden;       /* errno of a process not ours to read            */
+    int unreadable;   /* errno of one not read for want of descriptors  */
+};
 
-/* Lists the pids of procdir that are to be read, counting the rest. */
-static int list_pids(const char *procdir, const struct sft_pidset *skip,
-                     const struct sft_scan_hook *hook, struct sft_pidlist *pids,
-                     struct sft_scan_counts *counts, struct sft_error *err)
+/* Counts a pid listed; 1 if it is to be read. */
+static int to_read(struct scan *s, long long pid)
 {
-    struct dirent *de;
-    DIR *d = opendir(procdir);
+    const struct sft_scan_hook *hook = s->hook;
 
-    if (!d)
-        return sft_error_set(err, SFT_E_PROC, errno, "cannot read /proc");
-    while ((errno = 0, de = readdir(d)) != NULL) {
-        long long pid = entry_pid(de->d_name);
-
-        if (pid < 0)
-            continue;
-        counts->seen++;
-        if (sft_pidset_has(skip, (pid_t)pid)) {
-            counts->skipped++;
-            continue;
-        }
-        if (hook && hook->parts > 1 && (unsigned long long)pid % hook->parts != hook->part) {
-            counts->others++;
-            continue;
-        }
-        if (hook && hook->unread && sft_pidset_has(hook->unread, (pid_t)pid)) {
-            counts->held++;
-            counts->unread++;
-            continue;
-        }
-        if (sft_pidlist_push(pids, (pid_t)pid) != 0) {
-            closedir(d);
-            return sft_error_set(err, SFT_E_NOMEM, ENOMEM, "out of memory");
-        }
+    s->counts->seen++;
+    if (sft_pidset_has(s->skip, (pid_t)pid)) {
+        s->counts->skipped++;
+        return 0;
     }
-    if (errno) {
-        int saved = errno;
-        closedir(d);
-        return sft_error_set(err, SFT_E_PROC, saved, "cannot read /proc");
+    if (hook && hook->parts > 1 && (unsigned long long)pid % hook->parts != hook->part) {
+        s->counts->others++;
+        return 0;
     }
-    closedir(d);
-    if (counts->seen == 0)   /* an empty directory is not a procfs */
-        return sft_error_set(err, SFT_E_PROC, ENOENT, "cannot read /proc: no processes listed");
-    return 0;
+    if (hook && hook->unread && sft_pidset_has(hook->unread, (pid_t)pid)) {
+        s->counts->held++;
+        s->counts->unread++;
+        return 0;
+    }
+    return 1;
 }
 
 /* Looks at one process, read into st, or not read: read_errno says why.
- * Sets *hidden (not ours to read) or *unreadable (no descriptor or memory
- * to read it with) to that errno; returns -1 when out of memory. */
-static int classify(const char *procdir, const struct sft_pidset *skip,
-                    const struct sft_pidset *held, struct sft_proclist *out,
-                    struct sft_proclist *zombies, struct sft_scan_counts *counts,
-                    const struct sft_scan_hook *hook, pid_t pid, int ours,
-                    const struct sft_stat *st, int read_errno, int *hidden, int *unreadable,
-                    struct sft_error *err)
+ * Returns -1 when out of memory. */
+static int classify(struct scan *s, pid_t pid, int ours, const struct sft_stat *st, int read_errno)
 {
+    const struct sft_scan_hook *hook = s->hook;
+    struct sft_scan_counts *counts = s->counts;
     struct sft_proc *p;
 
     if (read_errno) {
         if (read_errno == EACCES || read_errno == EPERM) {
             /* Listed but unreadable: hidden from us, not gone. */
-            sft_error_note(err, pid, NULL, 0, 0, read_errno);
-            *hidden = read_errno;
+            sft_error_note(s->err, pid, NULL, 0, 0, read_errno);
+            s->hidden = read_errno;
         } else if (read_errno == EMFILE || read_errno == ENFILE || read_errno == ENOMEM) {
             /* Not looked at, not gone: taking it for gone left it running
              * in a freeze said to be complete. */
-            sft_error_note(err, pid, NULL, 0, 0, read_errno);
-            *unreadable = read_errno;
+            sft_error_note(s->err, pid, NULL, 0, 0, read_errno);
+            s->unreadable = read_errno;
         } else {
             counts->vanished++;
         }
@@ -238,8 +220,8 @@ static int classify(const char *procdir, const struct sft_pidset *skip,
         counts->kthreads++;
         return 0;
     }
-    if (!ours && (st->state == 'T' || (st->state == 't' && !resumable(procdir, st->pid, skip)))) {
-        if (held && sft_pidset_has(held, st->pid))
+    if (!ours && (st->state == 'T' || (st->state == 't' && !resumable(s->procdir, st->pid, s->skip)))) {
+        if (s->held && sft_pidset_has(s->held, st->pid))
             counts->held++;
         else
             counts->stopped++;
@@ -249,14 +231,14 @@ static int classify(const char *procdir, const struct sft_pidset *skip,
      * leader whose other threads live on). */
     if ((sft_state_is_dead(st->state) || (st->flags & SFT_PF_EXITING)) && st->num_threads <= 1) {
         counts->zombies++;
-        p = zombies ? sft_proclist_push(zombies) : NULL;
+        p = s->zombies ? sft_proclist_push(s->zombies) : NULL;
         if (p)
             p->pid = st->pid;
-        else if (zombies)
+        else if (s->zombies)
             return -1;
         return 0;
     }
-    p = sft_proclist_push(out);
+    p = sft_proclist_push(s->out);
     if (!p)
         return -1;
     p->pid = st->pid;
@@ -268,9 +250,48 @@ static int classify(const char *procdir, const struct sft_pidset *skip,
     p->niced = 0;
     p->guard_ix = -1;
     memcpy(p->comm, st->comm, sizeof p->comm);
-    if (hook && hook->take && !(held && sft_pidset_has(held, p->pid)) && hook->take(hook->ctx, p))
-        out->n--;
+    if (hook && hook->take && !(s->held && sft_pidset_has(s->held, p->pid)) && hook->take(hook->ctx, p))
+        s->out->n--;
     return 0;
+}
+
+/* Reads one process (offered to before_read first) and looks at it. */
+static int read_one(struct scan *s, pid_t pid)
+{
+    char path[256];
+    struct sft_stat st;
+    int ours = s->hook && s->hook->before_read && s->hook->before_read(s->hook->ctx, pid);
+
+    snprintf(path, sizeof path, "%s/%ld/stat", s->procdir, (long)pid);
+    if (sft_statfds_read(s->statfds, pid, path, &st) != 0)
+        return classify(s, pid, ours, &st, errno ? errno : ENOENT);
+    return classify(s, pid, ours, &st, 0);
+}
+
+/* Reads the pids listed in batches (SFT_READ_BATCH), each spread over the
+ * CPUs (sft_statfds_read_many) before its processes are looked at in pid
+ * order: a process to stop on sight waits for at most one batch. */
+static int read_listed(struct scan *s, const struct sft_pidlist *pids)
+{
+    struct sft_stat_batch *b = pids->n >= SFT_SPREAD_MIN ? malloc(sizeof *b) : NULL;
+    size_t at, k;
+    int rc = 0;
+
+    for (at = 0; rc == 0 && !s->unreadable && at < pids->n; at += SFT_READ_BATCH) {
+        size_t m = pids->n - at < SFT_READ_BATCH ? pids->n - at : SFT_READ_BATCH;
+
+        if (!b || m < SFT_SPREAD_MIN) {   /* a few, or no memory for a batch */
+            for (k = 0; rc == 0 && !s->unreadable && k < m; k++)
+                rc = read_one(s, pids->v[at + k]);
+            continue;
+        }
+        memcpy(b->pids, pids->v + at, m * sizeof *b->pids);
+        sft_statfds_read_many(s->statfds, s->procdir, b, m);
+        for (k = 0; rc == 0 && !s->unreadable && k < m; k++)
+            rc = classify(s, b->pids[k], 0, &b->st[k], b->err[k]);
+    }
+    free(b);
+    return rc;
 }
 
 int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
@@ -280,12 +301,14 @@ int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
 {
     struct sft_scan_counts dummy;
     struct sft_pidlist pids = { NULL, 0, 0 };
-    struct sft_stat_batch *b = NULL;
-    struct sft_statfds *statfds = hook ? hook->statfds : NULL;
-    /* A process seized before its read must be read by its seizer. */
-    int spread = !(hook && hook->before_read);
-    int hidden = 0, unreadable = 0, rc = 0;
-    size_t at;
+    struct scan s;
+    struct dirent *de;
+    DIR *d;
+    /* A process seized before its read is read by its seizer, right after
+     * its entry is listed, as before the reads were spread: the ptrace
+     * method's timing is left as it was measured. */
+    int stream = hook && hook->before_read;
+    int rc = 0, listing = 0;
 
     if (!counts)
         counts = &dummy;
@@ -293,46 +316,40 @@ int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
     out->n = 0;
     if (zombies)
         zombies->n = 0;
+    s = (struct scan){ procdir, skip, held, out, zombies, counts, hook, hook ? hook->statfds : NULL, err, 0, 0 };
 
-    if (list_pids(procdir, skip, hook, &pids, counts, err) != 0) {
-        sft_pidlist_free(&pids);
-        return -1;
-    }
-    if (spread && pids.n >= SFT_SPREAD_MIN)
-        b = malloc(sizeof *b);   /* without it, read one by one */
-    for (at = 0; rc == 0 && !unreadable && at < pids.n; at += SFT_READ_BATCH) {
-        size_t k, m = pids.n - at < SFT_READ_BATCH ? pids.n - at : SFT_READ_BATCH;
-        int many = b && m >= SFT_SPREAD_MIN;
+    d = opendir(procdir);
+    if (!d)
+        return sft_error_set(err, SFT_E_PROC, errno, "cannot read /proc");
+    while (rc == 0 && !s.unreadable) {
+        long long pid;
 
-        if (many) {
-            memcpy(b->pids, pids.v + at, m * sizeof *b->pids);
-            sft_statfds_read_many(statfds, procdir, b, m);
+        errno = 0;
+        if (!(de = readdir(d))) {
+            listing = errno;
+            break;
         }
-        for (k = 0; rc == 0 && !unreadable && k < m; k++) {
-            pid_t pid = pids.v[at + k];
-            int ours = hook && hook->before_read && hook->before_read(hook->ctx, pid);
-            struct sft_stat one;
-            const struct sft_stat *st = many ? &b->st[k] : &one;
-            int read_errno = many ? b->err[k] : 0;
-
-            if (!many) {
-                char path[256];
-                snprintf(path, sizeof path, "%s/%ld/stat", procdir, (long)pid);
-                if (sft_statfds_read(statfds, pid, path, &one) != 0)
-                    read_errno = errno ? errno : ENOENT;
-            }
-            rc = classify(procdir, skip, held, out, zombies, counts, hook, pid, ours, st, read_errno,
-                          &hidden, &unreadable, err);
-        }
+        if ((pid = entry_pid(de->d_name)) < 0 || !to_read(&s, pid))
+            continue;
+        if (stream)
+            rc = read_one(&s, (pid_t)pid);
+        else if (sft_pidlist_push(&pids, (pid_t)pid) != 0)
+            rc = -1;
     }
-    free(b);
+    closedir(d);
+    if (rc == 0 && !listing && !s.unreadable && !stream)
+        rc = read_listed(&s, &pids);
     sft_pidlist_free(&pids);
-    if (unreadable)
-        return sft_error_set(err, SFT_E_PROC, unreadable, "cannot read /proc");
+    if (listing)
+        return sft_error_set(err, SFT_E_PROC, listing, "cannot read /proc");
+    if (s.unreadable)
+        return sft_error_set(err, SFT_E_PROC, s.unreadable, "cannot read /proc");
     if (rc != 0)
         return sft_error_set(err, SFT_E_NOMEM, ENOMEM, "out of memory");
-    if (hidden)
-        return sft_error_set(err, SFT_E_HIDDEN, hidden, "some processes cannot be read");
+    if (s.hidden)
+        return sft_error_set(err, SFT_E_HIDDEN, s.hidden, "some processes cannot be read");
+    if (counts->seen == 0)   /* an empty directory is not a procfs */
+        return sft_error_set(err, SFT_E_PROC, ENOENT, "cannot read /proc: no processes listed");
     return 0;
 }
 
