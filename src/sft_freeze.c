@@ -180,13 +180,13 @@ static int read_batch(struct freezer *f, struct sft_stat_batch **batch, const st
  * (another thread already stopped) and they stop on their way out. */
 static int check_halted(struct freezer *f, struct sft_proc *p, const struct sft_stat *read)
 {
-    char path[256];
     struct sft_stat st;
     int running = 0, in_d = 0, stopped = 0;
 
     if (read) {
         st = *read;   /* read for it already (read_batch) */
     } else {
+        char path[256];
         snprintf(path, sizeof path, "%s/%ld/stat", f->procdir, (long)p->pid);
         f->stats->stat_reads++;
         if (sft_statfds_read(&f->statfds, p->pid, path, &st) != 0)

@@ -274,21 +274,22 @@ static int read_one(struct scan *s, pid_t pid)
 static int read_listed(struct scan *s, const struct sft_pidlist *pids)
 {
     struct sft_stat_batch *b = pids->n >= SFT_SPREAD_MIN ? malloc(sizeof *b) : NULL;
-    size_t at, k;
+    size_t at, k, m;
     int rc = 0;
 
-    for (at = 0; rc == 0 && !s->unreadable && at < pids->n; at += SFT_READ_BATCH) {
-        size_t m = pids->n - at < SFT_READ_BATCH ? pids->n - at : SFT_READ_BATCH;
-
-        if (!b || m < SFT_SPREAD_MIN) {   /* a few, or no memory for a batch */
+    for (at = 0; rc == 0 && !s->unreadable && at < pids->n; at += m) {
+        m = pids->n - at;
+        if (m > SFT_READ_BATCH)
+            m = SFT_READ_BATCH;
+        if (b && m >= SFT_SPREAD_MIN) {
+            memcpy(b->pids, pids->v + at, m * sizeof *b->pids);
+            sft_statfds_read_many(s->statfds, s->procdir, b, m);
+            for (k = 0; rc == 0 && !s->unreadable && k < m; k++)
+                rc = classify(s, b->pids[k], 0, &b->st[k], b->err[k]);
+        } else {   /* a few, or no memory for a batch */
             for (k = 0; rc == 0 && !s->unreadable && k < m; k++)
                 rc = read_one(s, pids->v[at + k]);
-            continue;
         }
-        memcpy(b->pids, pids->v + at, m * sizeof *b->pids);
-        sft_statfds_read_many(s->statfds, s->procdir, b, m);
-        for (k = 0; rc == 0 && !s->unreadable && k < m; k++)
-            rc = classify(s, b->pids[k], 0, &b->st[k], b->err[k]);
     }
     free(b);
     return rc;
@@ -302,7 +303,6 @@ int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
     struct sft_scan_counts dummy;
     struct sft_pidlist pids = { NULL, 0, 0 };
     struct scan s;
-    struct dirent *de;
     DIR *d;
     /* A process seized before its read is read by its seizer, right after
      * its entry is listed, as before the reads were spread: the ptrace
@@ -322,6 +322,7 @@ int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
     if (!d)
         return sft_error_set(err, SFT_E_PROC, errno, "cannot read /proc");
     while (rc == 0 && !s.unreadable) {
+        struct dirent *de;
         long long pid;
 
         errno = 0;

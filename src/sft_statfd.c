@@ -210,7 +210,7 @@ void sft_statfds_read_many(struct sft_statfds *c, const char *procdir, struct sf
     }
     sft_spread(0, n, read_chunk, &m);
     for (k = 0; k < n; k++) {
-        if (b->fds[k] >= 0 && (b->err[k] != 0 || b->opened[k] >= 0)) {
+        if (c && b->fds[k] >= 0 && (b->err[k] != 0 || b->opened[k] >= 0)) {
             /* Reaped: as sft_statfds_read, the number may name a newcomer. */
             sft_pidmap_get(&c->slot, b->pids[k], &i);
             close(c->fd[i]);

@@ -747,45 +747,56 @@ freeze / thaw as the calling Perl code sees them, measured as root on a
 2-core virtual machine (Linux 6.18, perl 5.36) on 2026-12-05:
 
   scenario              procs   signal          ptrace          kill(-1)       cgroup v1      original 0.01
-  flat idle               100    3.0 /   0.5     2.5 /   0.6     2.7 /  0.3     0.6 /  0.4      7.3 /   1.7
-  flat idle              1000   24.0 /   4.9    11.2 /   3.8    28.0 /  5.8     5.0 /  4.8     52.3 /  19.5
-  flat idle             10000  261   /  57     114   /  47     277   / 33      46   / 42      530   / 212
-  flat busy              1000   21.2 / 122      14.9 / 372      21   / 3799     3.6 / 5200   9024   / 7249
-  chain idle             1000   23.0 /   4.6    10.5 /   5.0    18.6 /  4.0     3.3 /  3.1   1206   /  15.3
-  tree idle (fanout 4)   1365   38.5 /   7.7    13.6 /   3.7    25.9 /  6.0     5.7 /  4.9     50.1 /  18.4
-  8-thread idle           250   28.9 /   6.4    22.1 /  10.5    42.6 /  8.8     8.2 /  7.0     17.5 /   8.1
+  flat idle               100    3.7 /   0.7     2.7 /   0.7     3.0 /  0.4     0.7 /  0.4      6.5 /   1.2
+  flat idle              1000   18.6 /   2.9    10.3 /   3.5    28.5 /  3.5     4.7 /  4.4     55.4 /  20.1
+  flat idle             10000  239   /  30     127   /  57     218   / 51      46   / 36      575   / 223
+  flat busy              1000   27.2 /  34      15.1 / 419      29   / 3978     3.2 / 4294  11359   / 9114
+  chain idle             1000   37.7 /   9.0    11.9 /   4.7    25.4 /  4.7     4.5 /  4.4   1252   /  18.8
+  tree idle (fanout 4)   1365   52.3 /   7.0    22.0 /   7.5    43.5 /  6.2     5.8 /  5.9     79.6 /  28.5
+  8-thread idle           250   28.6 /   3.7    24.7 /  10.4    46.9 /  9.0     9.4 / 10.4     22.1 /  12.2
 
 The check of each freeze runs in a child process while the caller waits,
 so that the caller's window is as short as the original's, which is
 timed with nothing in it.  Between runs, the medians move by up to a
-third (the ptrace freeze of 1000 idle processes took 11.2 to 20.9 ms in
-the full runs of two days), and the original's chain by more (238 to
-1206 ms).
+half on this machine (the signal freeze of 1000 idle processes took 18.6
+to 25.3 ms, and of the tree of 1365 25.4 to 52.3, in the four full runs
+of that day), and the original's chain by more (238 to 1252 ms over
+three days).
 
-On a machine full of busy processes a freeze is 426 times faster than
-the original's (606 times with ptrace): the freezer runs at the lowest
+The signal method spreads its work over the CPUs where there is much of
+it: a thaw sends the C<SIGCONT>s of a pass of 128 processes or more from
+a thread per CPU (at most 4), each closing its pidfds as it goes, and a
+freeze reads F</proc> from a thread per CPU, in batches of 512.  On 2
+cores this took the thaw of 1000 idle processes from 4.5-5.4 to 1.9-3.4
+ms, and their freeze from about 26 to 20 (medians of single runs).  The
+threads block every signal and end before the call returns (a thread
+the machine gives no CPU before the work is done is left to end by
+itself); a pass is wholly continued before its parents' pass begins.
+
+On a machine full of busy processes a freeze is 418 times faster than
+the original's (755 times with ptrace): the freezer runs at the lowest
 real-time priority while it works when the CPUs are contended (see
 L</SAFETY>), and a process that has not stopped at the first look runs
 at that priority until it stops, for at most 2 ms (C<nudged> in
 C<last_freeze>).  Both need C<CAP_SYS_NICE>, which root has; otherwise
-nothing changes.  The thaw itself takes about 3 ms; what the caller sees
-beyond that is the wait, back at normal priority, for a CPU among the
-1000 processes it woke, which the kernel's scheduler decides: 122 ms
-after a signal thaw and 372 after a ptrace thaw in the run above; in
-earlier full runs, 36 to 504 ms after a signal thaw, and 500 to 752
-after a ptrace thaw (its caller sleeps while the
-guard does the work).  A caller that itself ran for some 25 ms of CPU
-time inside the window (the check above, done in the caller, did) waits
-0.8 to 1 s after a signal thaw instead.
+nothing changes.  The signal thaw's C<SIGCONT>s take under 1 ms; what the caller
+sees beyond that is the wait, back at normal priority, for a CPU among
+the 1000 processes it woke, which the kernel's scheduler decides: 34 ms
+after a signal thaw and 419 after a ptrace thaw in the run above; in
+other full runs, 28 to 544 ms after a signal thaw, and 330 to 752 after
+a ptrace thaw (its caller sleeps while the guard does the work).  A
+caller that itself ran for some 25 ms of CPU time inside the window (the
+check above, done in the caller, did) waits 0.8 to 1 s after a signal
+thaw instead.
 
-The freeze time per process at 10000 processes is 1.09 (signal) and
-1.02 (ptrace) times that at 1000 in the run above (0.74 to 1.11 with
-signals over eleven runs in two days).  A signal freeze grows the caller
-by about 30 to 140 kB at its peak for 1000 processes and 250 kB for
-10000.  The dead man's switch continues 100 frozen processes 1.8 to 7 ms
-after the freezing process is killed; the guard costs about 1.1 to 1.5
-ms per freeze, before the first stop.  That cost no longer grows with the
-freezing process: the guard starts from its own program (see
+The freeze time per process at 10000 processes is 1.28 (signal) and
+1.23 (ptrace) times that at 1000 in the run above (0.74 to 1.28 with
+signals over the full runs of three days).  A signal freeze grows the
+caller by about 30 to 140 kB at its peak for 1000 processes and 250 kB
+for 10000.  The dead man's switch continues 100 frozen processes 1.7 to
+7 ms after the freezing process is killed; the guard costs about 1.1 to
+1.5 ms per freeze, before the first stop.  That cost no longer grows
+with the freezing process: the guard starts from its own program (see
 L</SAFETY>), and a caller of 1 GB froze 10 processes in 1.3 (signal) and
 1.6 ms (ptrace), against 47 and 43 ms with a guard forked from it
 (medians of 15).
@@ -798,40 +809,44 @@ traps run on whatever CPU is free.  On 2 cores this took the freeze of
 2.4-3.3 (single runs; the table's are medians under the benchmark's
 load).
 
-Where this release is not fast yet: an idle machine freezes only 2.2
-(signal) and 4.7 (ptrace) times faster than with the original and 2.2
-(ptrace) to 4.8 (signal) times slower than the cgroup freezer, and a
-multi-threaded machine 1.3 to 1.6 times slower than the original, which
-does not wait for threads other than the first.  A chain freezes 52
-(signal) and 114 (ptrace) times faster.  Most of it is F</proc>.  The
+Where this release is not fast yet: an idle machine freezes only 3.0
+(signal) and 5.4 (ptrace) times faster than with the original and 2.2
+(ptrace) to 3.9 (signal) times slower than the cgroup freezer, and a
+multi-threaded machine 1.1 to 1.3 times slower than the original, which
+does not wait for threads other than the first.  A chain freezes 33
+(signal) and 105 (ptrace) times faster.  Most of it is F</proc>.  The
 signal method reads each process three times (found, confirmed stopped,
-swept at the end), opens a pidfd to signal it, and stops it; ptrace
-seizes each process, reads it once, interrupts it, and counts again the
-threads of one it read running (one C<fstatat>).  A thaw sends one signal or detach per
+swept at the end), opens a pidfd to signal it, and stops it, and each
+process stopped must itself run to stop; ptrace seizes each process,
+reads it once, interrupts it, and counts again the threads of one it
+read running (one C<fstatat>).  A thaw sends one signal or detach per
 process.
 
 C<make bench> measures what these operations cost on the machine it runs
-on (F<bench/floor.c>: each alone, per process, on the same trees, and
-the ptrace method's from one thread per CPU) and prints the least time
-each method could take from them.  In the run above, for 1000 idle
-processes: a stat file's first read 4.9 microseconds (3.3 from two
-threads at once), a read again 2.7, a pidfd 1.2, SIGSTOP 2.6, SIGCONT
-through the pidfd 2.4 and its close 0.7, seizing, interrupting and
-collecting a process 4.7 (4.5 from two threads), a detach 3.5 (1.9 from
-two threads).  So a signal freeze that opens a pidfd for each process
-and looks at it once before its stop and once after cannot take less
-than 11.3 ms here (ours: 24.0), 4.6 times faster than the original; a
-signal thaw not less than 3.1 ms (ours: 4.9), 6.3 times faster than the
-original's thaw; a ptrace thaw 1.9 ms (ours: 3.8), 10.3 times faster;
-and a ptrace freeze that reads each process once (for the order of the
-token) 7.8 ms (ours: 11.2), 1.5 times the cgroup freezer's (4.5 ms, 0.9
-times, without that read).  Of the targets this release is measured
-against for idle machines (6 times faster to freeze and 10 times faster
-to thaw than the original, within 3 times the cgroup freezer), the
-ptrace freeze is met in this run (2.2 times the cgroup freezer; 2.0 to
-3.1 in single runs that day); the signal ones are out of reach here by
-any order of the same operations; the ptrace thaw's floor is at its
-target, and ours adds the round trip to the guard (5.1 times faster).
+on (F<bench/floor.c>: each alone, per process, on the same trees, from
+one thread and from one thread per CPU at once) and prints the least
+time each method could take from them.  In the run above, for 1000 idle
+processes: a stat file's first read 5.4 microseconds (3.1 from two
+threads at once), a read again 3.3, a pidfd 1.4, SIGSTOP 2.8 (1.3 from
+two threads), SIGCONT through the pidfd 2.8 (1.6 from two threads) and
+its close 0.8, seizing, interrupting and collecting a process 4.5 (3.6
+from two threads), a detach 3.0 (2.3 from two threads).  Spread over two
+threads, a signal freeze that opens a pidfd for each process and looks
+at it once before its stop and once after cannot take less than 6.6 ms
+here (ours: 18.6), 8.4 times faster than the original, though that
+leaves out each process's own run into its stop, which a freezer must
+wait for; a signal thaw not less than 1.9 ms (ours: 2.9), 10.4 times
+faster than the original's thaw; a ptrace thaw 2.3 ms (ours: 3.5), 8.6
+times faster; and a ptrace freeze that reads each process once (for the
+order of the token) 6.6 ms (ours: 10.3), 1.4 times the cgroup freezer's
+(3.6 ms, 0.8 times, without that read).  Of the targets this release is
+measured against for idle machines (6 times faster to freeze and 10
+times faster to thaw than the original, within 3 times the cgroup
+freezer), the ptrace freeze is met in this run (2.2 times the cgroup
+freezer); the signal thaw is at 6.9 times (6.0 in the run before; its
+floor is at the target), the ptrace thaw at 5.8 (9.3 in the run
+before), and the signal freeze at 3.0, its floor 8.4.  Every other
+target is met in this run.
 
 Which method: C<ptrace> is the one parents cannot notice (see
 L</METHODS>) and freezes faster in every scenario above; C<signal> (the
