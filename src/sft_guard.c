@@ -11,6 +11,7 @@
 #include "sft_procstat.h"
 #include "sft_ptrace.h"
 #include "sft_spawn.h"
+#include "sft_spread.h"
 #include "sft_thaw.h"
 
 #include <errno.h>
@@ -413,6 +414,10 @@ static void guard_main(struct sft_guard_shared *s, struct sft_boost *boost, int 
     int cfd, lock_fd, sfd;
     char one = 'r';
 
+    /* Forked from a caller with threads: no thread of its own (see
+     * ptrace_freeze's tracers), whatever spreads over the CPUs. */
+    if (!s->own_program && s->caller_threads != 1)
+        sft_spread_alone();
     /* Signals as a plain process has them: the caller's handlers are not
      * ours, and the caller may have blocked some while freezing. */
     for (i = 1; i < 32; i++)

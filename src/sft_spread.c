@@ -20,6 +20,14 @@ struct spread {
     struct sched_param param;
 };
 
+/* Set by sft_spread_alone. */
+static __thread int alone;
+
+void sft_spread_alone(void)
+{
+    alone = 1;
+}
+
 /* Takes chunks until none is left. */
 static void work(struct spread *s)
 {
@@ -111,7 +119,7 @@ size_t sft_spread(size_t from, size_t to, size_t (*fn)(void *arg, size_t i, size
     s.to = to;
     if (to <= from)
         return 0;
-    if (to - from < SFT_SPREAD_MIN || sched_getaffinity(0, sizeof cpus, &cpus) != 0
+    if (alone || to - from < SFT_SPREAD_MIN || sched_getaffinity(0, sizeof cpus, &cpus) != 0
         || (wanted = thread_count(&cpus) - 1) < 1) {
         work(&s);
         return s.sum;

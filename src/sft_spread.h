@@ -41,4 +41,11 @@
  * chunks, and touch nothing of the caller's but what arg gives it. */
 size_t sft_spread(size_t from, size_t to, size_t (*fn)(void *arg, size_t i, size_t j), void *arg);
 
+/* From now on, this thread's spreads run in it alone, without helpers: for
+ * the guard forked from a caller with threads of its own, where a thread
+ * started could wait for ever on a lock another thread of the caller held
+ * at the fork.  Per thread (not per process): no other thread, and no
+ * ithread of a caller, is touched. */
+void sft_spread_alone(void);
+
 #endif
