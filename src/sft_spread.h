@@ -11,11 +11,13 @@
  * continued on its CPU) holds back at most the one chunk it is inside, and
  * the others do the rest.  Helpers start pinned to a CPU other than the
  * caller's (a new thread queues behind its creator otherwise, and the
- * creator runs at SCHED_FIFO), take the caller's scheduling policy, and
- * block every signal: they must never run a signal handler of the caller
- * (Perl's among them).  Before waiting for them the caller lets each run
- * on any of its CPUs again, so a helper stuck behind such a process is
- * not waited for on that CPU alone.
+ * creator runs at SCHED_FIFO), at the caller's scheduling policy from
+ * their creation, and block every signal: they must never run a signal
+ * handler of the caller (Perl's among them).  When the work is done, a
+ * helper that has not started yet is abandoned (it frees its own record
+ * and ends when it runs), and one inside a chunk may run on any of the
+ * caller's CPUs again before the caller waits for it, so that a helper
+ * stuck behind such a process is not waited for on that CPU alone.
  */
 #ifndef SFT_SPREAD_H
 #define SFT_SPREAD_H

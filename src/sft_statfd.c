@@ -118,6 +118,30 @@ static int keep(struct sft_statfds *c, pid_t tid, int fd)
     return 0;
 }
 
+/* Closes the kept file at slot i: its task was reaped, and the number may
+ * name a newcomer now, which only a fresh open reaches. */
+static void drop(struct sft_statfds *c, size_t i)
+{
+    close(c->fd[i]);
+    c->fd[i] = -1;
+    c->open--;
+}
+
+/* Opens path and reads it into out: the open descriptor, or -1 with errno
+ * set.  Touches nothing of c but its directory: safe from any thread. */
+static int open_read(const struct sft_statfds *c, const char *path, struct sft_stat *out)
+{
+    int fd = sft_statfds_open(c, path);
+
+    if (fd >= 0 && sft_stat_pread(fd, out) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
 int sft_statfds_read(struct sft_statfds *c, pid_t tid, const char *path, struct sft_stat *out)
 {
     size_t i;
@@ -126,21 +150,11 @@ int sft_statfds_read(struct sft_statfds *c, pid_t tid, const char *path, struct 
     if (c && sft_pidmap_get(&c->slot, tid, &i) && c->fd[i] >= 0) {
         if (sft_stat_pread(c->fd[i], out) == 0)
             return 0;
-        /* Reaped: the number may name a newcomer now, which only a fresh
-         * open reaches. */
-        close(c->fd[i]);
-        c->fd[i] = -1;
-        c->open--;
+        drop(c, i);
     }
-    fd = sft_statfds_open(c, path);
+    fd = open_read(c, path, out);
     if (fd < 0)
         return -1;
-    if (sft_stat_pread(fd, out) != 0) {
-        int saved = errno;
-        close(fd);
-        errno = saved;
-        return -1;
-    }
     if (!c || keep(c, tid, fd) != 0)
         close(fd);
     return 0;
@@ -167,23 +181,14 @@ static size_t read_chunk(void *arg, size_t i, size_t j)
         int fd, may_keep = b->opened[k];
 
         b->opened[k] = -1;
-        if (b->fds[k] >= 0 && sft_stat_pread(b->fds[k], &b->st[k]) == 0) {
-            b->err[k] = 0;
-            continue;
-        }
-        snprintf(path, sizeof path, "%s/%ld/stat", m->procdir, (long)b->pids[k]);
-        fd = sft_statfds_open(m->c, path);
-        if (fd < 0) {
-            b->err[k] = errno;
-            continue;
-        }
-        if (sft_stat_pread(fd, &b->st[k]) != 0) {
-            b->err[k] = errno;
-            close(fd);
-            continue;
-        }
         b->err[k] = 0;
-        if (may_keep)
+        if (b->fds[k] >= 0 && sft_stat_pread(b->fds[k], &b->st[k]) == 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%ld/stat", m->procdir, (long)b->pids[k]);
+        fd = open_read(m->c, path, &b->st[k]);
+        if (fd < 0)
+            b->err[k] = errno;
+        else if (may_keep)
             b->opened[k] = fd;
         else
             close(fd);
@@ -210,13 +215,9 @@ void sft_statfds_read_many(struct sft_statfds *c, const char *procdir, struct sf
     }
     sft_spread(0, n, read_chunk, &m);
     for (k = 0; k < n; k++) {
-        if (c && b->fds[k] >= 0 && (b->err[k] != 0 || b->opened[k] >= 0)) {
-            /* Reaped: as sft_statfds_read, the number may name a newcomer. */
-            sft_pidmap_get(&c->slot, b->pids[k], &i);
-            close(c->fd[i]);
-            c->fd[i] = -1;
-            c->open--;
-        }
+        if (c && b->fds[k] >= 0 && (b->err[k] != 0 || b->opened[k] >= 0)
+            && sft_pidmap_get(&c->slot, b->pids[k], &i))
+            drop(c, i);   /* its kept file failed: reaped */
         if (b->opened[k] >= 0 && (!c || keep(c, b->pids[k], b->opened[k]) != 0))
             close(b->opened[k]);
     }

@@ -3,6 +3,8 @@
 #include "sft_scan.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,6 +23,13 @@ static void fake(int pid, const char *comm, const char *state, int ppid, unsigne
     fprintf(f, "%d (%s) %s %d 5 5 0 -1 %lu 10 0 0 0 3 4 0 0 20 0 %d 0 %d 1234 56 0\n",
             pid, comm, state, ppid, flags, threads, 1000 + pid);
     fclose(f);
+}
+
+static int never_ours(void *ctx, pid_t pid)
+{
+    (void)ctx;
+    (void)pid;
+    return 0;
 }
 
 static struct sft_proc *find(struct sft_proclist *l, pid_t pid)
@@ -124,6 +133,39 @@ int main(void)
                "part %u of 2: every entry seen, the other part's left unread (%zu)", part, c2.others);
         }
         ok(total == 6, "the two parts take what one whole scan does (%zu)", total);
+    }
+
+    {
+        /* A stat file that cannot be opened for want of a descriptor is not
+         * a process gone: the scan fails.  Read as listed (a before_read
+         * hook), the listing holds the last descriptor the limit allows. */
+        struct sft_scan_hook hook = { .before_read = never_ours };
+        struct rlimit rl, low;
+        int held[64], nheld = 0;
+
+        sft_error_init(&e);
+        rc = sft_scan_with(root, &skip, NULL, &l, NULL, &c, &hook, &e);
+        ok(rc == 0, "read as listed, with descriptors to spare: the scan succeeds");
+        sft_error_free(&e);
+        sft_error_init(&e);
+        /* Under a limit of 64, every descriptor taken, then one given back:
+         * the listing gets it. */
+        getrlimit(RLIMIT_NOFILE, &rl);
+        low = rl;
+        low.rlim_cur = 64;
+        setrlimit(RLIMIT_NOFILE, &low);
+        while (nheld < 64 && (held[nheld] = open("/dev/null", O_RDONLY)) >= 0)
+            nheld++;
+        if (nheld > 0)
+            close(held[--nheld]);
+        rc = sft_scan_with(root, &skip, NULL, &l, NULL, &c, &hook, &e);
+        while (nheld > 0)
+            close(held[--nheld]);
+        setrlimit(RLIMIT_NOFILE, &rl);
+        ok(rc == -1 && e.code == SFT_E_PROC && e.err == EMFILE,
+           "no descriptor left to read a stat file with: SFT_E_PROC, EMFILE, not a process gone");
+        sft_error_free(&e);
+        sft_error_init(&e);
     }
 
     snprintf(path, sizeof path, "%s/nonexistent", root);
