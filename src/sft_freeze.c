@@ -56,11 +56,12 @@ struct freezer {
     struct sft_statfds statfds; /* stat files kept open between reads   */
     struct sft_proclist sighted; /* stopped on sight in the last scan     */
     int sight_pass_open;       /* the token's last pass holds them        */
-    int sight_failed;          /* ENOMEM, or EPERM: see stop_on_sight     */
+    int sight_failed;          /* ENOMEM, EPERM, or -1 (err set): see stop_on_sight */
     struct sft_pidset seen_running; /* running, as read by the last scan  */
     struct sft_pidlist seen;   /* the same, to empty the set              */
     int seen_failed;           /* out of memory for them: no stops on sight */
     struct sft_guard *guard;
+    pid_t guard_middle;        /* skipped until the guard is armed        */
     const sigset_t *abort_on;
     struct sft_pidset cgfrozen;/* held by a frozen cgroup: count as frozen */
     struct sft_pidset held_elsewhere; /* frozen by other means (opts->held) */
@@ -365,6 +366,16 @@ enum { SENT, DENIED, GONE };
  * or -1 with f->err set. */
 static int send_stop(struct freezer *f, struct sft_proc *p, int add)
 {
+    if (f->guard && !f->guard->shared) {
+        /* The first stop: the guard, started with the scan, must be armed
+         * first (sft_guard.h), and from now on its pid is known. */
+        if (sft_guard_arm(f->guard, f->err) != 0)
+            return -1;
+        sft_pidset_del(&f->skip, f->guard_middle);   /* reaped: its pid may name another */
+        sft_pidset_add(&f->skip, f->guard->pid);
+    }
+    if (sft_pidset_has(&f->skip, p->pid))
+        return GONE;   /* the guard, read before its pid was known */
     if (add) {
         /* The pidfd names this process from now on, whatever becomes of
          * its pid; it is opened before the stop is sent, and the process
@@ -743,7 +754,7 @@ static int stop_on_sight(void *ctx, struct sft_proc *p)
     if (rc != SENT)
         f->sighted.n--;
     if (rc < 0)
-        f->sight_failed = ENOMEM;
+        f->sight_failed = -1;   /* err set: no memory, or no guard */
     else if (rc == DENIED && !f->partial_ok)
         f->sight_failed = EPERM;   /* kill(0) passed: it changed credentials since */
     return 1;
@@ -757,6 +768,8 @@ static int wait_sighted(struct freezer *f)
 
     f->sight_pass_open = 0;
     sft_token_trim(f->token);   /* a pass opened for processes all gone */
+    if (f->sight_failed < 0)
+        return -1;
     if (f->sight_failed == EPERM)
         return sft_error_set(f->err, SFT_E_NOTSTOPPED, EPERM, "unable to stop some processes");
     if (f->sight_failed)
@@ -908,6 +921,8 @@ int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     sft_pidset_add(&f.skip, getpid());
     if (o->guard && o->guard->pid > 0)
         sft_pidset_add(&f.skip, o->guard->pid);
+    else if (o->guard && o->guard->middle > 0)
+        sft_pidset_add(&f.skip, f.guard_middle = o->guard->middle);   /* starting: see send_stop */
     for (i = 0; i < o->nexclude; i++)
         sft_pidset_add(&f.skip, o->exclude[i]);
     for (i = 0; i < o->nheld; i++) {

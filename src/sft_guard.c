@@ -735,20 +735,28 @@ static pid_t start_middle(struct sft_guard_shared *s, const char *program, int m
     return mid;
 }
 
-static int start_guard(struct sft_guard *g, double max_frozen, const char *procdir,
-                       const struct sft_freeze_opts *ptrace_now, const char *program,
-                       struct sft_error *err)
+/* Empties g, every descriptor closed. */
+static void guard_clear(struct sft_guard *g)
+{
+    memset(g, 0, sizeof *g);
+    g->release_fd = g->cmd_fd = g->reply_fd = g->record_fd = g->ready_fd = -1;
+}
+
+/* Starts the middle process, which starts the guard, and returns without
+ * waiting for either: arm_guard waits.  Returns 0 (g->starting set), 1 if
+ * the guard program could not be started (fork instead), or -1 with err
+ * set. */
+static int launch_guard(struct sft_guard *g, double max_frozen, const char *procdir,
+                        const struct sft_freeze_opts *ptrace_now, const char *program,
+                        struct sft_error *err)
 {
     size_t cap = SHARED_CAP, len = SHARED_LEN;
     struct sft_guard_shared *s;
     struct sft_boost boost;
-    int release[2], ready[2], cmd[2], reply[2], state, map_fd = -1;
+    int release[2], ready[2], cmd[2], reply[2], map_fd = -1, saved;
     pid_t mid;
-    char one;
-    ssize_t n;
 
-    memset(g, 0, sizeof *g);
-    g->release_fd = g->cmd_fd = g->reply_fd = g->record_fd = -1;
+    guard_clear(g);
     if (!procdir)
         procdir = "/proc";
     if (program) {
@@ -778,14 +786,14 @@ static int start_guard(struct sft_guard *g, double max_frozen, const char *procd
     }
 
     if (pipe2(release, O_CLOEXEC) != 0) {
-        int saved = errno;
+        saved = errno;
         if (map_fd >= 0)
             close(map_fd);
         munmap(s, len);
         return sft_error_set(err, SFT_E_GUARD, saved, "cannot start the guard process: pipe");
     }
     if (pipe2(ready, O_CLOEXEC) != 0 || pipe2(cmd, O_CLOEXEC) != 0 || pipe2(reply, O_CLOEXEC) != 0) {
-        int saved = errno;
+        saved = errno;
         close(release[0]);
         close(release[1]);
         if (map_fd >= 0)
@@ -795,32 +803,79 @@ static int start_guard(struct sft_guard *g, double max_frozen, const char *procd
     }
     /* On a machine full of busy processes, a guard at normal priority
      * waits hundreds of milliseconds for each turn to start, and the
-     * caller waits for it: it inherits the caller's boost until armed. */
+     * caller waits for it: it inherits the caller's boost, which it takes
+     * at its fork. */
     sft_boost_begin(&boost, SFT_BOOST_INHERIT);
     {
         int fds[4] = { release[0], ready[1], cmd[0], reply[1] };
         mid = start_middle(s, program, map_fd, &boost, fds);
     }
+    saved = errno;
+    sft_boost_end(&boost);
     if (map_fd >= 0)
         close(map_fd);
     close(release[0]);
     close(ready[1]);
     close(cmd[0]);
     close(reply[1]);
-    n = mid > 0 ? await_armed(s, mid, ready[0], &one) : -1;
-    close(ready[0]);
-    sft_boost_end(&boost);
-
-    state = load_state(s);
-    if (n == -2) {
+    if (mid <= 0) {
         close(release[1]);
+        close(ready[0]);
         close(cmd[1]);
         close(reply[0]);
         munmap(s, len);
+        if (program)
+            return 1;   /* fork instead */
+        return sft_error_set(err, SFT_E_GUARD, saved, "cannot start the guard process");
+    }
+    g->starting = s;
+    g->map_len = len;
+    g->middle = mid;
+    g->ready_fd = ready[0];
+    g->release_fd = release[1];
+    g->cmd_fd = cmd[1];
+    g->reply_fd = reply[0];
+    g->from_program = program != NULL;
+    g->max_frozen = max_frozen;
+    g->procdir = procdir;
+    g->ptrace_now = ptrace_now;
+    return 0;
+}
+
+/* Gives up a guard launch_guard started and arm_guard saw fail: the guard,
+ * if it runs, sees its pipes closed and exits. */
+static void drop_launch(struct sft_guard *g)
+{
+    if (g->ready_fd >= 0)
+        close(g->ready_fd);
+    close(g->release_fd);
+    close(g->cmd_fd);
+    close(g->reply_fd);
+    munmap(g->starting, g->map_len);
+    guard_clear(g);
+}
+
+/* Waits for the guard launch_guard started to arm.  Returns 0 (g->shared
+ * set), 1 if the guard program did not start or is of another build (fork
+ * instead), or -1 with err set. */
+static int arm_guard(struct sft_guard *g, struct sft_error *err)
+{
+    struct sft_guard_shared *s = g->starting;
+    const char *procdir = g->procdir;
+    ssize_t n;
+    int state;
+    char one;
+
+    n = await_armed(s, g->middle, g->ready_fd, &one);
+    close(g->ready_fd);
+    g->ready_fd = -1;
+    state = load_state(s);
+    if (n == -2) {
+        drop_launch(g);
         return sft_error_set(err, SFT_E_GUARD, 0,
                              "cannot start the guard process: it did not answer within 5 seconds, and was killed");
     }
-    if (mid > 0 && n == 1 && state == G_ARMED) {
+    if (n == 1 && state == G_ARMED) {
         g->record_fd = -1;
         if (sft_lock_record_path(procdir, s->caller, s->record_path, sizeof s->record_path) == 0) {
             struct record_header h;
@@ -839,19 +894,12 @@ static int start_guard(struct sft_guard *g, double max_frozen, const char *procd
             }
         }
         g->shared = s;
-        g->map_len = len;
-        g->release_fd = release[1];
-        g->cmd_fd = cmd[1];
-        g->reply_fd = reply[0];
+        g->starting = NULL;
         g->pid = s->guard_pid;
         return 0;
     }
-    close(release[1]);
-    close(cmd[1]);
-    close(reply[0]);
-    if (program && state == G_STARTING) {
-        /* The program did not start, or is of another build: fork. */
-        munmap(s, len);
+    if (g->from_program && state == G_STARTING) {
+        drop_launch(g);   /* the program did not start, or is of another build */
         return 1;
     }
     if (state == G_BUSY) {
@@ -860,23 +908,52 @@ static int start_guard(struct sft_guard *g, double max_frozen, const char *procd
         sft_error_set(err, SFT_E_LOCKED, EAGAIN, "another freeze is in progress in this PID namespace");
     } else {
         sft_error_set(err, state == G_FAILED ? SFT_E_LOCKED : SFT_E_GUARD,
-                      state == G_FAILED ? s->lock_errno : (mid < 0 ? errno : ECHILD),
+                      state == G_FAILED ? s->lock_errno : ECHILD,
                       state == G_FAILED ? "cannot make a lock file" : "cannot start the guard process");
     }
-    munmap(s, len);
+    drop_launch(g);
     return -1;
+}
+
+int sft_guard_launch(struct sft_guard *g, double max_frozen, const char *procdir,
+                     const char *program, const struct sft_freeze_opts *ptrace_now,
+                     struct sft_error *err)
+{
+    if (program && *program) {
+        int rc = launch_guard(g, max_frozen, procdir, ptrace_now, program, err);
+        if (rc != 1)
+            return rc;
+    }
+    return launch_guard(g, max_frozen, procdir, ptrace_now, NULL, err);
+}
+
+int sft_guard_arm(struct sft_guard *g, struct sft_error *err)
+{
+    double max_frozen = g->max_frozen;
+    const char *procdir = g->procdir;
+    const struct sft_freeze_opts *ptrace_now = g->ptrace_now;
+    int rc;
+
+    if (g->shared)
+        return 0;
+    if (!g->starting)
+        return sft_error_set(err, SFT_E_GUARD, ECHILD, "cannot start the guard process");
+    rc = arm_guard(g, err);
+    if (rc == 1) {
+        rc = launch_guard(g, max_frozen, procdir, ptrace_now, NULL, err);
+        if (rc == 0)
+            rc = arm_guard(g, err);
+    }
+    return rc;
 }
 
 int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
                     const char *program, const struct sft_freeze_opts *ptrace_now,
                     struct sft_error *err)
 {
-    if (program && *program) {
-        int rc = start_guard(g, max_frozen, procdir, ptrace_now, program, err);
-        if (rc != 1)
-            return rc;
-    }
-    return start_guard(g, max_frozen, procdir, ptrace_now, NULL, err);
+    if (sft_guard_launch(g, max_frozen, procdir, program, ptrace_now, err) != 0)
+        return -1;
+    return sft_guard_arm(g, err);
 }
 
 long sft_guard_record(struct sft_guard *g, pid_t pid, unsigned long long starttime)
@@ -911,6 +988,13 @@ int sft_guard_begin_thaw(struct sft_guard *g)
 
 void sft_guard_release(struct sft_guard *g)
 {
+    if (g->starting) {
+        /* Never armed: wait for it (and reap the middle process) first. */
+        struct sft_error ignored;
+        sft_error_init(&ignored);
+        (void)sft_guard_arm(g, &ignored);
+        sft_error_free(&ignored);
+    }
     if (!g->shared)
         return;
     if (g->record_fd >= 0) {
@@ -922,8 +1006,7 @@ void sft_guard_release(struct sft_guard *g)
     close(g->cmd_fd);
     close(g->reply_fd);
     munmap(g->shared, g->map_len);
-    memset(g, 0, sizeof *g);
-    g->release_fd = g->cmd_fd = g->reply_fd = g->record_fd = -1;
+    guard_clear(g);
 }
 
 /* What await_reply saw besides the answer. */

@@ -36,6 +36,14 @@ struct sft_guard {
     int cmd_fd, reply_fd; /* requests to the guard, and its answers       */
     pid_t pid;            /* the guard's pid, for the freeze's skip set    */
     int record_fd;        /* the record for sft_guard_recover, or -1       */
+    /* Between sft_guard_launch and sft_guard_arm (shared is NULL then): */
+    struct sft_guard_shared *starting;   /* the mapping it arms in         */
+    pid_t middle;         /* the process that starts it: to skip, to reap  */
+    int ready_fd;         /* its one byte once armed (or its exit)         */
+    int from_program;     /* started from the program: may fork instead   */
+    double max_frozen;    /* what it was launched with, to fork instead    */
+    const char *procdir;
+    const struct sft_freeze_opts *ptrace_now;
 };
 
 /* Starts the guard; max_frozen 0 means no limit.  procdir is the /proc to
@@ -49,6 +57,20 @@ struct sft_guard {
 int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
                     const char *program, const struct sft_freeze_opts *ptrace_now,
                     struct sft_error *err);
+
+/* sft_guard_start in two halves, so that the caller can read /proc while
+ * the guard starts (about 1.2 ms here, most of it the program's exec):
+ * sft_guard_launch starts it and returns at once (0, or -1 with err set);
+ * sft_guard_arm waits until it is armed, and must have returned 0 before
+ * anything is stopped.  Until then g->pid is 0: the guard may show up in a
+ * read of /proc as a process like any other, and only g->middle is known.
+ * sft_guard_arm returns 0 at once for a guard armed already; on failure
+ * (err set as sft_guard_start's) nothing is left of the guard.  procdir
+ * and ptrace_now must live until the guard is armed. */
+int sft_guard_launch(struct sft_guard *g, double max_frozen, const char *procdir,
+                     const char *program, const struct sft_freeze_opts *ptrace_now,
+                     struct sft_error *err);
+int sft_guard_arm(struct sft_guard *g, struct sft_error *err);
 
 /* The main of the guard program (src/prog/freezethaw-guard.c). */
 int sft_guard_program_main(int argc, char **argv);
@@ -88,7 +110,8 @@ void sft_guard_policy(struct sft_guard *g, long ix, int policy);
 int sft_guard_begin_thaw(struct sft_guard *g);
 
 /* Ends the guard's watch, after the thaw (or after a failed freeze that
- * continued everything itself).  The guard exits on its own and the lock
+ * continued everything itself); a guard launched and not armed yet is
+ * waited for first.  The guard exits on its own and the lock
  * goes with it; g is emptied. */
 void sft_guard_release(struct sft_guard *g);
 

@@ -53,6 +53,19 @@ sub read_line {
     return $line;
 }
 
+# Reads from $r until what was read matches $re (or 10 s of silence);
+# returns all of it.
+sub read_until {
+    my ($r, $re) = @_;
+    my $all = '';
+    while ($all !~ $re) {
+        my $more = read_line($r);
+        last if $more eq '';
+        $all .= $more;
+    }
+    return $all;
+}
+
 # 1. SIGKILL while frozen (inside the "block").
 my @delays;
 for my $round (1 .. 20) {
@@ -149,6 +162,66 @@ for my $case ([ signal => 'the program' ], [ ptrace => 'a fork' ]) {
     my $t2 = eval { Sys::FreezeThaw::freeze({ method => $method }) };
     ok($t2, '... and the next freeze works') or diag($@);
     Sys::FreezeThaw::thaw($t2) if $t2;
+}
+
+# 4b. With signals the freeze reads /proc while its guard starts, and
+# stops nothing before the guard is armed: a guard that takes 0.6 s to arm
+# (the same knob) holds back every stop for that long; then the freeze
+# succeeds, the guard is not in the token, and a SIGKILL of the freezer
+# is recovered from.  Once from the guard program, once forked.
+for my $how ('the program', 'a fork') {
+    local $Sys::FreezeThaw::_GUARD_PROGRAM = $how eq 'a fork' ? undef : $Sys::FreezeThaw::_GUARD_PROGRAM;
+    local $ENV{FREEZETHAW_TEST_GUARD_STALL} = 'S:600';
+    my ($pid, $r) = freezer(sub {
+        my ($t, $w) = @_;
+        syswrite $w, 'token ' . join(' ', map { @$_ } @$t) . "\n";
+        sleep 60;
+    });
+    my $t0 = time;
+    my ($early, $guard_seen) = (0, 0);
+    while (time - $t0 < 0.4) {
+        $early += scalar stopped_now();
+        $guard_seen ||= grep { $_->[3] =~ /^freezethaw-g/ } thread_states();
+        sleep 0.02;
+    }
+    ok($guard_seen, "guard from $how, arming late: it runs while the freeze waits");
+    is($early, 0, '... and nothing is stopped before it is armed');
+    my $said = read_until($r, qr/^token [\d ]*\n/m);
+    my ($guard) = $said =~ /^frozen (\d+)/;
+    ok($guard, '... then the freeze succeeds');
+    my ($token) = $said =~ /^token ([\d ]*)$/m;
+    ok(defined $token && $token =~ /\d/, '... with processes in its token');
+    ok(defined $token && !grep({ $_ == $guard } split ' ', $token), '... not the guard');
+    my %work = map { $_ => 1 } @work;
+    my @running = map { "$_->[0]/$_->[1] $_->[2]" } grep { $work{ $_->[0] } && $_->[2] !~ /^[Tt]$/ } thread_states();
+    is("@running", '', '... every thread of the workload halted');
+    kill KILL => $pid;
+    waitpid $pid, 0;
+    ok(wait_until(sub { !stopped_now() }, $BOUND), '... and a SIGKILL of the freezer: all run again');
+}
+
+# 4c. A freeze with nothing to stop (all excluded) still waits for its
+# guard: it holds the lock while the window is open, and the caller (a
+# process with no other child) has no child left for a wait() of its own
+# to reap (the middle process).
+for my $how ('the program', 'a fork') {
+    local $Sys::FreezeThaw::_GUARD_PROGRAM = $how eq 'a fork' ? undef : $Sys::FreezeThaw::_GUARD_PROGRAM;
+    my @all = map { m{/(\d+)$} ? $1 : () } glob '/proc/[0-9]*';
+    my ($pid, $r) = freezer(sub {
+        my ($t, $w) = @_;
+        syswrite $w, 'pids ' . scalar(map { @$_ } @$t) . ' wait ' . waitpid(-1, POSIX::WNOHANG()) . "\n";
+        sleep 60;
+    }, freeze => { exclude => \@all });
+    my $said = read_until($r, qr/^pids .*\n/m);
+    like($said, qr/^frozen \d+/, "guard from $how, nothing to stop: the freeze succeeds");
+    my ($pids, $wait) = $said =~ /^pids (\d+) wait (-?\d+)/m;
+    is($pids, 0, '... with an empty token');
+    is($wait, -1, '... and leaves the caller no child');
+    my $t = eval { Sys::FreezeThaw::freeze() };
+    like($@, qr/^another freeze is in progress/, '... and it holds the lock');
+    Sys::FreezeThaw::thaw($t) if $t;
+    kill KILL => $pid;
+    waitpid $pid, 0;
 }
 
 # 5. One freeze at a time: a second freezer fails at once, naming the holder.
