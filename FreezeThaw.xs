@@ -83,6 +83,33 @@ static pid_t sv_to_pid(pTHX_ SV *sv)
     return sft_pid_valid((long long)v) ? (pid_t)v : 0;
 }
 
+/* Whether v reads as a pid to thaw, as the .pm's _is_pid($v, 2) would:
+ * defined, not a reference, all decimal digits as a string, and 2 to
+ * 4194304 as a number.  Here in C because thaw checks every pid of the
+ * token before it sends anything: 1000 pids took 0.22 ms in Perl, a tenth
+ * of the whole thaw. */
+static int thaw_pid_ok(pTHX_ SV *v)
+{
+    STRLEN len, i;
+    const char *str;
+    long long n = 0;
+
+    if (!SvOK(v) || SvROK(v))
+        return 0;
+    if (SvIOK(v) && !SvNOK(v) && !SvPOK(v))   /* the freeze's own pids */
+        return !SvIsUV(v) && sft_pid_valid((long long)SvIVX(v)) && SvIVX(v) >= 2;
+    str = SvPV_nomg(v, len);
+    if (len == 0)
+        return 0;
+    for (i = 0; i < len; i++) {
+        if (str[i] < '0' || str[i] > '9')
+            return 0;
+        if (n <= 4194304)   /* beyond it, out of range whatever follows */
+            n = n * 10 + (str[i] - '0');
+    }
+    return n >= 2 && n <= 4194304;
+}
+
 static AV *deref_av(pTHX_ SV *ref, const char *what)
 {
     if (!SvROK(ref) || SvTYPE(SvRV(ref)) != SVt_PVAV)
@@ -226,6 +253,53 @@ _freeze(SV *exclude, NV timeout, int partial_ok, NV max_frozen, int no_pidfd, in
     EXTEND(SP, 2);
     PUSHs(token_ref);
     PUSHs(stats_ref);
+
+SV *
+_token_error(SV *token)
+  PREINIT:
+    AV *passes;
+    SSize_t k, i, npasses;
+    static const char *prefix = "Sys::FreezeThaw::thaw: malformed token:";
+  CODE:
+    RETVAL = &PL_sv_undef;
+    SvGETMAGIC(token);
+    if (!SvROK(token) || SvTYPE(SvRV(token)) != SVt_PVAV || SvOBJECT(SvRV(token))) {
+        RETVAL = newSVpvf("%s not an ARRAY reference", prefix);
+    } else {
+        passes = (AV *)SvRV(token);
+        npasses = av_len(passes) + 1;
+        for (k = 0; k < npasses && RETVAL == &PL_sv_undef; k++) {
+            SV **p = av_fetch(passes, k, 0);
+            SV *pass = p ? *p : &PL_sv_undef;
+            AV *pids;
+            SSize_t n;
+
+            SvGETMAGIC(pass);
+            if (!SvROK(pass) || SvTYPE(SvRV(pass)) != SVt_PVAV || SvOBJECT(SvRV(pass))) {
+                RETVAL = newSVpvf("%s pass %ld is not an ARRAY reference", prefix, (long)k);
+                break;
+            }
+            pids = (AV *)SvRV(pass);
+            n = av_len(pids) + 1;
+            for (i = 0; i < n; i++) {
+                SV **e = av_fetch(pids, i, 0);
+                SV *v = e ? *e : &PL_sv_undef;
+
+                SvGETMAGIC(v);
+                if (thaw_pid_ok(aTHX_ v))
+                    continue;
+                if (SvOK(v))
+                    RETVAL = newSVpvf("%s pass %ld entry %ld ('%" SVf "') is not a pid from 2 to 4194304;"
+                                      " nothing was continued", prefix, (long)k, (long)i, SVfARG(v));
+                else
+                    RETVAL = newSVpvf("%s pass %ld entry %ld (undef) is not a pid from 2 to 4194304;"
+                                      " nothing was continued", prefix, (long)k, (long)i);
+                break;
+            }
+        }
+    }
+  OUTPUT:
+    RETVAL
 
 int
 _thaw(SV *token_sv)

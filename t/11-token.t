@@ -40,6 +40,11 @@ my @bad = (
     [ [ [undef] ],              qr/\(undef\)/,                 'undef entry' ],
     [ [ [[$victim]] ],          qr/is not a pid/,              'a reference as entry' ],
     [ [ [''] ],                 qr/is not a pid/,              'empty string' ],
+    [ [ bless([$victim], 'X') ], qr/pass 0 is not an ARRAY/,   'a blessed ARRAY as a pass' ],
+    [ [ [~0] ],                 qr/is not a pid/,              'the largest unsigned integer' ],
+    [ [ [1e20] ],               qr/\('1e\+20'\)/,              'a large floating-point number' ],
+    [ [ ['99999999999999999999999' . $victim] ], qr/is not a pid/, 'digits beyond any integer' ],
+    [ [ [$victim + 0.5] ],      qr/is not a pid/,              'a floating-point fraction' ],
 );
 
 for my $case (@bad) {
@@ -64,6 +69,14 @@ Sys::FreezeThaw::thaw([[]]);
 ok(still_stopped(), 'empty tokens continue nothing');
 Sys::FreezeThaw::thaw([[$victim]]);
 ok(!still_stopped(), 'a hand-built token of plain pids continues its process');
+
+# A pid is read as Perl reads it: a string of digits (leading zeros
+# allowed) or a whole floating-point number names the process.
+for my $form ([ "0$victim", 'a string with a leading zero' ], [ $victim + 0.0, 'a whole floating-point number' ]) {
+    ok(stopped_by_hand($victim), "stopped again by hand ($form->[1])");
+    Sys::FreezeThaw::thaw([[ $form->[0] ]]);
+    ok(!still_stopped(), "a pid as $form->[1] continues its process");
+}
 
 # A pid that no longer exists is passed over.
 my $gone = spawn_workload('idle');
