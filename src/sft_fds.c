@@ -1,11 +1,14 @@
-/* sft_fds.c - closing many descriptors at once. */
+/* sft_fds.c - closing many descriptors at once, and room for them. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include "sft_fds.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -65,4 +68,28 @@ void sft_close_fds(int *fds, size_t n)
         }
     }
     free(sorted);
+}
+
+void sft_fd_table_reserve(int any_fd, size_t more)
+{
+    struct rlimit rl;
+    long lowest, upto;
+    int fd;
+
+    if (any_fd < 0 || getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < 1)
+        return;
+    lowest = fcntl(any_fd, F_DUPFD_CLOEXEC, 0);
+    if (lowest < 0)
+        return;
+    close((int)lowest);
+    upto = lowest + (long)(more < (size_t)INT_MAX ? more : (size_t)INT_MAX);
+    if (rl.rlim_cur != RLIM_INFINITY && upto > (long)rl.rlim_cur - 1)
+        upto = (long)rl.rlim_cur - 1;
+    if (upto > INT_MAX)
+        upto = INT_MAX;
+    if (upto <= lowest)
+        return;
+    fd = fcntl(any_fd, F_DUPFD_CLOEXEC, (int)upto);
+    if (fd >= 0)
+        close(fd);
 }

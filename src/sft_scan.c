@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #endif
 #include "sft_scan.h"
+#include "sft_fds.h"
 #include "sft_grow.h"
 #include "sft_procstat.h"
 #include "sft_spread.h"
@@ -338,6 +339,10 @@ int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
             rc = -1;
     }
     closedir(d);
+    /* Room for what a freeze keeps per process (a stat file, a pidfd) and
+     * a batch read at once, before threads open them: see sft_fds.h. */
+    if (s.statfds && pids.n >= SFT_SPREAD_MIN)
+        sft_fd_table_reserve(s.statfds->dirfd, 2 * pids.n + SFT_READ_BATCH);
     if (rc == 0 && !listing && !s.unreadable && !stream)
         rc = read_listed(&s, &pids);
     sft_pidlist_free(&pids);

@@ -1,10 +1,38 @@
-/* unit_fds.c - sft_close_fds closes what it is given, and nothing else. */
+/* unit_fds.c - sft_close_fds closes what it is given, and nothing else;
+ * sft_fd_table_reserve grows the table, and opens or closes nothing. */
 #include "tap.h"
 #include "sft_fds.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
+
+/* The size of this process's descriptor table, as the kernel reports it. */
+static long fd_table_size(void)
+{
+    char line[256];
+    long n = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "FDSize:", 7) == 0)
+            n = atol(line + 7);
+    if (f)
+        fclose(f);
+    return n;
+}
+
+static int open_count(void)
+{
+    int fd, n = 0;
+    for (fd = 0; fd < 8192; fd++)
+        n += fcntl(fd, F_GETFD) != -1;
+    return n;
+}
 
 static int is_open(int fd)
 {
@@ -48,5 +76,39 @@ int main(void)
 
     sft_close_fds(listed, 0);
     ok(1, "an empty list");
+
+    {
+        struct rlimit rl, low;
+        int any = open("/dev/null", O_RDONLY), far, before = open_count();
+        long size = fd_table_size();
+
+        getrlimit(RLIMIT_NOFILE, &rl);
+        ok(size > 0 && size < 1000, "the table starts small (FDSize %ld)", size);
+        /* One taken above where the table will grow to: it stays open. */
+        far = fcntl(any, F_DUPFD, 700);
+        sft_fd_table_reserve(any, 3000);
+        size = fd_table_size();
+        ok(size >= 3000 || (rl.rlim_cur != RLIM_INFINITY && (long)rl.rlim_cur < 3000 && size >= (long)rl.rlim_cur - 1),
+           "it grows to hold 3000 more (FDSize %ld)", size);
+        ok(far >= 700 && is_open(far) && is_open(any), "descriptors open before stay open");
+        ok(open_count() == before + 1, "and it leaves none open of its own");
+        close(far);
+
+        /* Bounded by RLIMIT_NOFILE: no error, no growth beyond it. */
+        low = rl;
+        low.rlim_cur = 5000;
+        if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= 5000) {
+            setrlimit(RLIMIT_NOFILE, &low);
+            sft_fd_table_reserve(any, 100000);
+            size = fd_table_size();
+            ok(size >= 4999 && size <= 8192, "bounded by the limit of 5000 (FDSize %ld)", size);
+            setrlimit(RLIMIT_NOFILE, &rl);
+        } else {
+            ok(1, "# skip: hard limit below 5000");
+        }
+        sft_fd_table_reserve(-1, 10);
+        ok(open_count() == before, "no descriptor given: nothing done");
+        close(any);
+    }
     return done_testing();
 }

@@ -1,11 +1,14 @@
 /* unit_scan.c - enumeration against a fake /proc tree. */
 #include "tap.h"
 #include "sft_scan.h"
+#include "sft_statfd.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -166,6 +169,49 @@ int main(void)
            "no descriptor left to read a stat file with: SFT_E_PROC, EMFILE, not a process gone");
         sft_error_free(&e);
         sft_error_init(&e);
+    }
+
+    {
+        /* A scan that will read many files at once first grows the
+         * descriptor table for them and for what a freeze keeps (see
+         * sft_fds.h): 300 processes, 2 * 300 + a batch. */
+        struct sft_statfds sf;
+        struct sft_scan_hook hook = { .statfds = &sf };
+        char line[256];
+        long before = -1, after = -1;
+        int pid;
+        FILE *f;
+
+        for (pid = 1000; pid < 1300; pid++)
+            fake(pid, "many", "S", 1, 0x400000, 1);
+        sft_statfds_init(&sf, 0);
+        sft_statfds_open_dir(&sf, root);
+        f = fopen("/proc/self/status", "r");
+        while (f && fgets(line, sizeof line, f))
+            if (strncmp(line, "FDSize:", 7) == 0)
+                before = atol(line + 7);
+        if (f)
+            fclose(f);
+        sft_error_init(&e);
+        rc = sft_scan_with(root, &skip, NULL, &l, NULL, &c, &hook, &e);
+        f = fopen("/proc/self/status", "r");
+        while (f && fgets(line, sizeof line, f))
+            if (strncmp(line, "FDSize:", 7) == 0)
+                after = atol(line + 7);
+        if (f)
+            fclose(f);
+        ok(rc == 0 && l.n == 306, "300 more processes read (%zu)", l.n);
+        ok(before < 600 && after >= 2 * 300 + SFT_READ_BATCH,
+           "the descriptor table grown first (FDSize %ld -> %ld)", before, after);
+        sft_statfds_free(&sf);
+        sft_error_free(&e);
+        sft_error_init(&e);
+        for (pid = 1000; pid < 1300; pid++) {
+            snprintf(path, sizeof path, "%s/%d/stat", root, pid);
+            unlink(path);
+            snprintf(path, sizeof path, "%s/%d", root, pid);
+            rmdir(path);
+        }
     }
 
     snprintf(path, sizeof path, "%s/nonexistent", root);
