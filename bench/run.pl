@@ -427,6 +427,44 @@ sub stopped_stat {
     kill_others();
 }
 
+# The first freeze of a fresh process, as a one-shot user (or the
+# freezethaw command) makes it: medians over fresh processes, each
+# freezing everything but itself and pid 1 once, as the original is run
+# above.  A cost paid once per process (the descriptor table grown while
+# threads run cost 20-45 ms here) shows only here.
+{
+    my ($size) = grep { $_ == 1000 } @sizes;
+    ($size) = sort { $a <=> $b } @sizes unless $size;
+    my @roots = start_tree([ 'tree', 1, $size - 1, 'idle' ], $size);
+    my $code = 'use Sys::FreezeThaw; use Time::HiRes qw(time); '
+             . 'my $t0 = time; my $t = Sys::FreezeThaw::freeze({ method => $ARGV[0] }); my $t1 = time; '
+             . 'Sys::FreezeThaw::thaw($t); my $t2 = time; print $t1 - $t0, " ", $t2 - $t1, "\n";';
+    my %first;
+    my @who = ([ signal => sub { `$^X -Mblib -e '$code' signal 2>&1` } ],
+               [ ptrace => sub { `$^X -Mblib -e '$code' ptrace 2>&1` } ]);
+    push @who, [ original => other_module($opt{original}) ] if $opt{original};
+    for my $w (@who) {
+        my (@f, @t);
+        for (1 .. $opt{reps}) {
+            my @r = $w->[1]->();
+            my ($f, $t) = @r == 1 ? $r[0] =~ /^([\d.e-]+) ([\d.e-]+)$/m : @r[0, 1];
+            push @f, $f if defined $f;
+            push @t, $t if defined $t;
+            sleep 0.02;
+        }
+        $first{ $w->[0] } = [ median(@f), median(@t) ] if @f && @t;
+    }
+    my @parts = map { sprintf '%s %.2f / %.2f', $_, 1000 * $first{$_}[0], 1000 * $first{$_}[1] }
+                grep { $first{$_} } map { $_->[0] } @who;
+    printf "# first freeze of a fresh process, flat idle %d (freeze / thaw ms, medians): %s\n", $size, join '; ', @parts;
+    if ($first{original} && $first{signal}) {
+        printf "#   times faster than the original: signal freeze %s, thaw %s; ptrace freeze %s, thaw %s\n",
+            ratio($first{original}[0], $first{signal}[0]), ratio($first{original}[1], $first{signal}[1]),
+            map { $first{ptrace} ? ratio($first{original}[$_], $first{ptrace}[$_]) : '-' } 0, 1;
+    }
+    kill_others();
+}
+
 # A smoke run (CI) checks no timing, but a freeze of ours that returned
 # while a thread ran is a failure.
 if ($incomplete) {
