@@ -214,7 +214,7 @@ for my $mode (qw(threadloop threadvforkloop)) {
 # A process traced by someone else cannot be seized: it is stopped with
 # signals, parents first, and the report says so.
 SKIP: {
-    skip 'strace is not installed', 4 unless $STRACE;
+    skip 'strace is not installed', 5 unless $STRACE;
     my $tracer = strace_busy("$dir/strace.log");
     # The tracee: the process whose TracerPid is strace, once it runs the workload.
     my $traced_by_strace = sub {
@@ -228,10 +228,16 @@ SKIP: {
     ok(wait_until(sub { $traced_by_strace->() }), 'strace runs its tracee');
     my ($tracee) = $traced_by_strace->();
     # Once it spins (R) it makes no system call: strace holds it in no stop.
-    wait_until(sub { grep { $_->[0] == $tracee && $_->[2] eq 'R' } thread_states() });
+    ok(wait_until(sub { grep { $_->[0] == $tracee && $_->[2] eq 'R' } thread_states() }), '... which spins')
+        or diag(status_of($tracee));
+    my $state_before = join ' ', map { $_->[2] } grep { $_->[0] == $tracee } thread_states();
     my $t = Sys::FreezeThaw::freeze({ method => 'ptrace' });
     frozen_ok('strace and its tracee are frozen');
-    is_deeply(Sys::FreezeThaw::last_freeze()->{signal_fallback}, [$tracee], 'the tracee was stopped with signals');
+    my $report = Sys::FreezeThaw::last_freeze();
+    is_deeply($report->{signal_fallback}, [$tracee], 'the tracee was stopped with signals')
+        or diag("tracee $tracee in state $state_before just before the freeze; in the token: "
+                . (grep({ $_ == $tracee } map { @$_ } @$t) ? 'yes' : 'no') . '; skipped: '
+                . join(', ', map { "$_ $report->{skipped}{$_}" } sort keys %{ $report->{skipped} }));
     Sys::FreezeThaw::thaw($t);
     ok(wait_until(sub { !halted_in($tracee) }, 3), 'and runs again, still traced');
     kill_tree($tracer);

@@ -235,5 +235,56 @@ SKIP: {
     $thread->join;
 }
 
+# The same threaded caller, whose forked guard must start no thread at
+# all, with 130 processes it cannot seize (strace traces them): they are
+# stopped with signals, and their thaw (a pass of 129, enough to spread
+# over the CPUs) must run in the guard's one thread too.  The kernel's pid
+# numbers tell: a thread takes one, so the pids taken during the freeze
+# (the middle's and the guard's besides) and the thaw are the threads the
+# guard started.  The guard program may spread: there the same measure
+# sees its helpers (on a machine with more than one CPU).
+SKIP: {
+    my ($strace) = grep { -x } map { "$_/strace" } split /:/, $ENV{PATH};
+    skip 'this perl has no ithreads', 11 unless eval { require threads; 1 };
+    skip 'strace is not installed', 11 unless $strace;
+    kill_others();
+    my $tracer = fork // die;
+    if (!$tracer) { exec $strace, '-f', '-o', '/dev/null', workload(), 'tree', 1, 129, 'idle'; exit 111 }
+    my $traced = sub { grep { (status_field($_, 'TracerPid') // 0) == $tracer } map { $_->[0] } thread_states() };
+    ok(wait_until(sub { $traced->() == 130 }, 20), '130 processes traced by strace') or diag(scalar $traced->());
+    my @pids = ($tracer, $traced->());
+    my $next_pid = sub { my $p = fork // die; POSIX::_exit(0) unless $p; waitpid $p, 0; return $p };
+    # strace may still be at its work on the tree: measure once nothing forks.
+    ok(wait_until(sub { my $p = $next_pid->(); sleep 0.1; $next_pid->() == $p + 1 }, 10),
+       'nothing else makes processes or threads now');
+    my $thread = threads->create(sub { sleep 10; 1 });
+    for my $start ([ 'forked guard', undef ], [ 'guard program', $Sys::FreezeThaw::_GUARD_PROGRAM ]) {
+        my ($how, $program) = @$start;
+        local $Sys::FreezeThaw::_GUARD_PROGRAM = $program;
+        my $start_pid = $next_pid->();
+        my $t = Sys::FreezeThaw::freeze({ method => 'ptrace' });
+        my $during = $next_pid->() - $start_pid - 1;
+        is($during, 2, "threaded caller, $how: its freeze took the middle's and the guard's pids, no thread's ($during)")
+            unless $program;
+        frozen_ok("threaded caller, $how, 130 traced by strace: every thread stopped");
+        is(scalar @{ Sys::FreezeThaw::last_freeze()->{signal_fallback} }, 64,
+           "threaded caller, $how: stopped with signals (64 listed)");
+        my $before = $next_pid->();
+        Sys::FreezeThaw::thaw($t);
+        my $taken = $next_pid->() - $before - 1;
+        if ($program) {
+          SKIP: {
+                skip 'one CPU: nothing to spread over', 1 unless cpus_allowed() > 1;
+                cmp_ok($taken, '>=', 1, "threaded caller, $how: its thaw spread (pids taken: $taken)");
+            }
+        } else {
+            is($taken, 0, "threaded caller, $how: its thaw started no thread (pids taken: $taken)");
+        }
+        ok(wait_until(sub { !halted_in(@pids) }, 3), "threaded caller, $how: thawed");
+    }
+    $thread->join;
+    kill_tree($tracer);
+}
+
 kill_others();
 done_testing;

@@ -200,6 +200,11 @@ sub descendants {
 # Kills every process of the namespace but pid 1 and this one (and reaps
 # our children): for workloads whose pids are not known, like a fork chain.
 sub kill_others {
+    # kill(-1) reaches every process of this namespace but pid 1 and this
+    # one in one pass, which a fork storm cannot outrun (a chain whose
+    # member forks and exits between a listing and its kill survived kills
+    # by pid, and forked on through later tests' measurements).
+    kill KILL => -1;
     for (1 .. 3) {
         my @pids = grep { $_ != 1 && $_ != $$ } map { m{/proc/(\d+)/stat} ? $1 : () } glob '/proc/[0-9]*/stat';
         last unless @pids;
