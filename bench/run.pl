@@ -10,8 +10,10 @@
 # medians and the ratios that are the result, the kernel's floor on each
 # flat idle tree (bench/floor.c: each operation alone), then each of issue
 # 6's targets this run measured, met or not and what it would be at the
-# floor (the signal method's peak memory among them).  Run through `make
-# bench`; BENCH_VERBOSE=1 prints each thread the check finds running.
+# floor (the signal method's peak memory among them), the dead man's
+# switch, the guard's cost, and the first freeze of a fresh process.  Run
+# through `make bench`; BENCH_VERBOSE=1 prints each thread the check finds
+# running.
 use strict;
 use warnings;
 use lib 't/lib';

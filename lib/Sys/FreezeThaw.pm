@@ -526,8 +526,9 @@ L<freezethaw> command's C<--recover> continues exactly those processes.
 Before the first stop, C<freeze> starts a guard: a small process in a
 session of its own (a kill of the caller's process group misses it),
 never frozen, and nobody's child that a C<wait> in your code could
-reap.  Every process is recorded with the guard before it is sent its
-stop.  If the freezing process dies while processes are frozen (an
+reap.  (With the signal method the freeze reads F</proc> while the guard
+starts, and waits for it to be ready before it stops anything.)  Every
+process is recorded with the guard before it is sent its stop.  If the freezing process dies while processes are frozen (an
 exception that is not caught, C<exit>, C<exec>, C<SIGKILL>, anything),
 the guard continues every recorded process that is still the one it
 recorded, children first, within milliseconds, and exits.  After
@@ -729,24 +730,38 @@ trees (an unordered C<kill(-1)>, the cgroup v1 freezer, and any other
 Sys::FreezeThaw given with C<BENCH_ARGS="--original DIR">), checking
 every freeze against F</proc>.  Medians of 5 runs, in milliseconds,
 freeze / thaw as the calling Perl code sees them, measured as root on a
-2-core virtual machine (Linux 6.18, perl 5.36) on 2026-12-05:
+2-core virtual machine (Linux 6.18, perl 5.36) on 2026-12-05 (the first
+of two full runs that day at this release's code):
 
   scenario              procs   signal          ptrace          kill(-1)       cgroup v1      original 0.01
-  flat idle               100    3.7 /   0.7     2.7 /   0.7     3.0 /  0.4     0.7 /  0.4      6.5 /   1.2
-  flat idle              1000   18.6 /   2.9    10.3 /   3.5    28.5 /  3.5     4.7 /  4.4     55.4 /  20.1
-  flat idle             10000  239   /  30     127   /  57     218   / 51      46   / 36      575   / 223
-  flat busy              1000   27.2 /  34      15.1 / 419      29   / 3978     3.2 / 4294  11359   / 9114
-  chain idle             1000   37.7 /   9.0    11.9 /   4.7    25.4 /  4.7     4.5 /  4.4   1252   /  18.8
-  tree idle (fanout 4)   1365   52.3 /   7.0    22.0 /   7.5    43.5 /  6.2     5.8 /  5.9     79.6 /  28.5
-  8-thread idle           250   28.6 /   3.7    24.7 /  10.4    46.9 /  9.0     9.4 / 10.4     22.1 /  12.2
+  flat idle               100    3.3 /   0.5     2.5 /   0.5     1.4 /  0.4     0.4 /  0.4      4.0 /   1.1
+  flat idle              1000   13.9 /   2.4    11.0 /   2.5    18.4 /  5.7     3.8 /  3.1     36.3 /  15.2
+  flat idle             10000  305   /  26     142   /  25     207   / 63      56   / 55      363   / 175
+  flat busy              1000   19.0 /  47      14.4 / 937      19   / 5007     3.5 / 3660   7478   / 6374
+  chain idle             1000   16.0 /   3.2     9.8 /   2.3    16.5 /  3.8     4.0 /  3.1    178   /  15.8
+  tree idle (fanout 4)   1365   19.8 /   2.9    11.5 /   2.8    22.7 /  5.9     5.3 /  4.1     44.5 /  18.6
+  8-thread idle           250   23.6 /   3.1    21.9 /   7.7    23.5 /  6.6     6.9 /  5.8     12.9 /   8.8
 
 The check of each freeze runs in a child process while the caller waits,
 so that the caller's window is as short as the original's, which is
 timed with nothing in it.  Between runs, the medians move by up to a
-half on this machine (the signal freeze of 1000 idle processes took 18.6
-to 25.3 ms, and of the tree of 1365 25.4 to 52.3, in the four full runs
-of that day), and the original's chain by more (238 to 1252 ms over
-three days).
+half on this machine, and some by more: in the second run of that day
+the signal freeze of 1000 idle processes took 15.5 ms, of 10000 196, of
+the chain 38.5; the original's chain took 158 and 178 ms in the two
+runs (1252 in a run the day before), and its freeze of 1000 idle
+processes 33 to 55 ms over two days.
+
+The first freeze a process makes costs what the later ones do: for
+1000 idle processes 14.7 ms (signal) and 9.1 (ptrace) in the run above,
+each in a fresh process as a one-shot script or the L<freezethaw>
+command makes it, against 28.3 for the original (the table's original
+column is timed that way too).  It used to cost two to three times a
+later one (40 to 60 ms): the kernel grew the process's descriptor table
+step by step while the reads ran from several threads, and each step
+waited for an RCU grace period; the table is now grown once, before
+them.  The guard process starts while the freeze reads F</proc>, and is
+waited for before the first stop: it costs about 0.35 ms before the
+first stop (1.1 to 1.5 before).
 
 The signal method spreads its work over the CPUs where there is much of
 it: a thaw sends the C<SIGCONT>s of a pass of 128 processes or more from
@@ -758,33 +773,34 @@ threads block every signal and end before the call returns (a thread
 the machine gives no CPU before the work is done is left to end by
 itself); a pass is wholly continued before its parents' pass begins.
 
-On a machine full of busy processes a freeze is 418 times faster than
-the original's (755 times with ptrace): the freezer runs at the lowest
+On a machine full of busy processes a freeze is 394 times faster than
+the original's (518 times with ptrace): the freezer runs at the lowest
 real-time priority while it works when the CPUs are contended (see
 L</SAFETY>), and a process that has not stopped at the first look runs
 at that priority until it stops, for at most 2 ms (C<nudged> in
 C<last_freeze>).  Both need C<CAP_SYS_NICE>, which root has; otherwise
 nothing changes.  The signal thaw's C<SIGCONT>s take under 1 ms; what the caller
 sees beyond that is the wait, back at normal priority, for a CPU among
-the 1000 processes it woke, which the kernel's scheduler decides: 34 ms
-after a signal thaw and 419 after a ptrace thaw in the run above; in
-other full runs, 28 to 544 ms after a signal thaw, and 330 to 752 after
-a ptrace thaw (its caller sleeps while the guard does the work).  A
-caller that itself ran for some 25 ms of CPU time inside the window (the
-check above, done in the caller, did) waits 0.8 to 1 s after a signal
-thaw instead.
+the 1000 processes it woke, which the kernel's scheduler decides: 47 ms
+after a signal thaw and 937 after a ptrace thaw in the run above, 893
+and 1155 in the second run; single thaws range from 2 ms to about 1 s.
+A caller that itself ran for some 25 ms of CPU time inside the window
+(the check above, done in the caller, did) waits 0.8 to 1 s after a
+signal thaw.
 
-The freeze time per process at 10000 processes is 1.28 (signal) and
-1.23 (ptrace) times that at 1000 in the run above (0.74 to 1.28 with
-signals over the full runs of three days).  A signal freeze grows the
-caller by about 30 to 140 kB at its peak for 1000 processes and 250 kB
-for 10000.  The dead man's switch continues 100 frozen processes 1.7 to
-7 ms after the freezing process is killed; the guard costs about 1.1 to
-1.5 ms per freeze, before the first stop.  That cost no longer grows
-with the freezing process: the guard starts from its own program (see
-L</SAFETY>), and a caller of 1 GB froze 10 processes in 1.3 (signal) and
-1.6 ms (ptrace), against 47 and 43 ms with a guard forked from it
-(medians of 15).
+The freeze time per process at 10000 processes is 2.20 (signal) and
+1.30 (ptrace) times that at 1000 in the run above, 1.26 and 1.31 in the
+second (0.74 to 2.20 with signals over every full run so far).  At
+10000 every operation costs more per process here (F<bench/floor.c>:
+the first read of a stat file 5.7 microseconds against 3.7 at 1000, a
+read again 5.5 against 2.7, a SIGSTOP 4.3 against 2.7): the least a
+signal freeze could take grows 1.6 times per process by itself.  A
+signal freeze grows the caller by about 30 to 140 kB at its peak for
+1000 processes and 250 kB for 10000.  The dead man's switch continues
+100 frozen processes 1.4 to 8 ms after the freezing process is killed.
+A caller of 1 GB froze 10 processes in 1.3 (signal) and 1.6 ms (ptrace),
+against 47 and 43 ms with a guard forked from it (medians of 15): the
+guard starts from its own program (see L</SAFETY>).
 
 The ptrace method seizes from one thread of the guard per CPU (at most
 4): each reads and seizes the processes whose pid modulo their number is
@@ -794,44 +810,53 @@ traps run on whatever CPU is free.  On 2 cores this took the freeze of
 2.4-3.3 (single runs; the table's are medians under the benchmark's
 load).
 
-Where this release is not fast yet: an idle machine freezes only 3.0
-(signal) and 5.4 (ptrace) times faster than with the original and 2.2
-(ptrace) to 3.9 (signal) times slower than the cgroup freezer, and a
-multi-threaded machine 1.1 to 1.3 times slower than the original, which
-does not wait for threads other than the first.  A chain freezes 33
-(signal) and 105 (ptrace) times faster.  Most of it is F</proc>.  The
-signal method reads each process three times (found, confirmed stopped,
-swept at the end), opens a pidfd to signal it, and stops it, and each
-process stopped must itself run to stop; ptrace seizes each process,
-reads it once, interrupts it, and counts again the threads of one it
-read running (one C<fstatat>).  A thaw sends one signal or detach per
-process.
+Where this release is not fast yet: an idle machine freezes only 2.1 to
+2.6 (signal) and 2.7 to 3.3 (ptrace) times faster than with the
+original and 2.9 to 4.3 times slower than the cgroup freezer, and a
+multi-threaded machine 1.5 to 1.8 times slower than the original, which
+does not wait for threads other than the first.  A chain freezes 4 to
+11 (signal) and 15 to 18 (ptrace) times faster than the original in the
+two runs.  Most of it is F</proc> and the kernel's own work per
+process.  The signal method reads each process three times (found,
+confirmed stopped, swept at the end), opens a pidfd to signal it, and
+stops it, and each process stopped must itself run to stop; ptrace
+seizes each process, reads it once, interrupts it, and counts again the
+threads of one it read running (one C<fstatat>).  A thaw sends one
+signal or detach per process.
 
 C<make bench> measures what these operations cost on the machine it runs
 on (F<bench/floor.c>: each alone, per process, on the same trees, from
 one thread and from one thread per CPU at once) and prints the least
 time each method could take from them.  In the run above, for 1000 idle
-processes: a stat file's first read 5.4 microseconds (3.1 from two
-threads at once), a read again 3.3, a pidfd 1.4, SIGSTOP 2.8 (1.3 from
-two threads), SIGCONT through the pidfd 2.8 (1.6 from two threads) and
-its close 0.8, seizing, interrupting and collecting a process 4.5 (3.6
-from two threads), a detach 3.0 (2.3 from two threads).  Spread over two
+processes: a stat file's first read 3.7 microseconds (2.2 from two
+threads at once), a read again 2.7, a pidfd 1.0, SIGSTOP 2.7 (1.1 from
+two threads), SIGCONT through the pidfd 2.7 (1.4 from two threads) and
+its close 0.6, seizing, interrupting and collecting a process 4.1 (3.3
+from two threads), a detach 2.7 (1.9 from two threads).  Spread over two
 threads, a signal freeze that opens a pidfd for each process and looks
-at it once before its stop and once after cannot take less than 6.6 ms
-here (ours: 18.6), 8.4 times faster than the original, though that
+at it once before its stop and once after cannot take less than 5.2 ms
+here (ours: 13.9), 7.0 times faster than the original, though that
 leaves out each process's own run into its stop, which a freezer must
-wait for; a signal thaw not less than 1.9 ms (ours: 2.9), 10.4 times
-faster than the original's thaw; a ptrace thaw 2.3 ms (ours: 3.5), 8.6
-times faster; and a ptrace freeze that reads each process once (for the
-order of the token) 6.6 ms (ours: 10.3), 1.4 times the cgroup freezer's
-(3.6 ms, 0.8 times, without that read).  Of the targets this release is
-measured against for idle machines (6 times faster to freeze and 10
-times faster to thaw than the original, within 3 times the cgroup
-freezer), the ptrace freeze is met in this run (2.2 times the cgroup
-freezer); the signal thaw is at 6.9 times (6.0 in the run before; its
-floor is at the target), the ptrace thaw at 5.8 (9.3 in the run
-before), and the signal freeze at 3.0, its floor 8.4.  Every other
-target is met in this run.
+wait for, and the sweep at the end; a signal thaw not less than 1.7 ms
+(ours: 2.4), 9.0 times faster than the original's thaw; a ptrace thaw
+1.9 ms (ours: 2.5), 7.9 times faster; and a ptrace freeze that reads
+each process once (for the order of the token) 5.5 ms (ours: 11.0), 1.5
+times the cgroup freezer's (3.3 ms, 0.9 times, without that read).  Of
+the targets this release is measured against for idle machines (6 times
+faster to freeze and 10 times faster to thaw than the original, within
+3 times the cgroup freezer), the ptrace freeze is met in the run above
+(2.9 times the cgroup freezer; 3.4 in the second run); the signal thaw
+is at 6.3 times (5.2), the ptrace thaw at 6.0 (5.4), and the signal
+freeze at 2.6 (2.1).  The thaw targets are beyond the floor on this
+machine in both runs (7.9 to 9.4 times).  The signal freeze's floor (7.0
+and 6.9 times) leaves out the sweep's third read of each process, with
+which it would be 6.5 ms here, 5.6 times, and each process's own run
+into its stop comes on top of that.  Of the other targets, the run above met the busy
+ones (freeze 394 times faster, signal thaw 47 ms, ptrace freeze 14 ms)
+and the memory per process at 10000 (0.2 times that at 1000), and
+missed the chain (11 times, for 20) and the signal time per process at
+10000 (2.20, for 1.3); the second run met the latter (1.26) and missed
+the signal thaw of a busy machine (893 ms, for 100).
 
 Which method: C<ptrace> is the one parents cannot notice (see
 L</METHODS>) and freezes faster in every scenario above; C<signal> (the
