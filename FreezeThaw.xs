@@ -97,7 +97,7 @@ static int thaw_pid_ok(pTHX_ SV *v)
     if (!SvOK(v) || SvROK(v))
         return 0;
     if (SvIOK(v) && !SvNOK(v) && !SvPOK(v))   /* the freeze's own pids */
-        return !SvIsUV(v) && sft_pid_valid((long long)SvIVX(v)) && SvIVX(v) >= 2;
+        return SvIsUV(v) ? SvUVX(v) >= 2 && SvUVX(v) <= 4194304 : SvIVX(v) >= 2 && SvIVX(v) <= 4194304;
     str = SvPV_nomg(v, len);
     if (len == 0)
         return 0;

@@ -528,8 +528,9 @@ session of its own (a kill of the caller's process group misses it),
 never frozen, and nobody's child that a C<wait> in your code could
 reap.  (With the signal method the freeze reads F</proc> while the guard
 starts, and waits for it to be ready before it stops anything.)  Every
-process is recorded with the guard before it is sent its stop.  If the freezing process dies while processes are frozen (an
-exception that is not caught, C<exit>, C<exec>, C<SIGKILL>, anything),
+process is recorded with the guard before it is sent its stop.  If the
+freezing process dies while processes are frozen (an exception that is
+not caught, C<exit>, C<exec>, C<SIGKILL>, anything),
 the guard continues every recorded process that is still the one it
 recorded, children first, within milliseconds, and exits.  After
 C<thaw> the guard exits too.  C<last_freeze> gives its pid as

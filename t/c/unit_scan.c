@@ -201,8 +201,11 @@ int main(void)
         if (f)
             fclose(f);
         ok(rc == 0 && l.n == 306, "300 more processes read (%zu)", l.n);
-        ok(before < 600 && after >= 2 * 300 + SFT_READ_BATCH,
-           "the descriptor table grown first (FDSize %ld -> %ld)", before, after);
+        if (before >= 2 * 300 + SFT_READ_BATCH)   /* under valgrind: see unit_fds.c */
+            ok(1, "# skip: the descriptor table is large already (FDSize %ld)", before);
+        else
+            ok(after >= 2 * 300 + SFT_READ_BATCH,
+               "the descriptor table grown first (FDSize %ld -> %ld)", before, after);
         sft_statfds_free(&sf);
         sft_error_free(&e);
         sft_error_init(&e);
