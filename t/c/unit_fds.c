@@ -11,21 +11,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-/* The size of this process's descriptor table, as the kernel reports it. */
-static long fd_table_size(void)
-{
-    char line[256];
-    long n = -1;
-    FILE *f = fopen("/proc/self/status", "r");
-
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, "FDSize:", 7) == 0)
-            n = atol(line + 7);
-    if (f)
-        fclose(f);
-    return n;
-}
-
 static int open_count(void)
 {
     int fd, n = 0;
