@@ -97,17 +97,18 @@ static int thaw_pid_ok(pTHX_ SV *v)
     if (!SvOK(v) || SvROK(v))
         return 0;
     if (SvIOK(v) && !SvNOK(v) && !SvPOK(v))   /* the freeze's own pids */
-        return SvIsUV(v) ? SvUVX(v) >= 2 && SvUVX(v) <= 4194304 : SvIVX(v) >= 2 && SvIVX(v) <= 4194304;
+        return SvIsUV(v) ? SvUVX(v) <= SFT_PID_MAX && sft_pid_valid((long long)SvUVX(v))
+                         : sft_pid_valid((long long)SvIVX(v));
     str = SvPV_nomg(v, len);
     if (len == 0)
         return 0;
     for (i = 0; i < len; i++) {
         if (str[i] < '0' || str[i] > '9')
             return 0;
-        if (n <= 4194304)   /* beyond it, out of range whatever follows */
+        if (n <= SFT_PID_MAX)   /* beyond it, out of range whatever follows */
             n = n * 10 + (str[i] - '0');
     }
-    return n >= 2 && n <= 4194304;
+    return sft_pid_valid(n);
 }
 
 static AV *deref_av(pTHX_ SV *ref, const char *what)
@@ -289,11 +290,12 @@ _token_error(SV *token)
                 if (thaw_pid_ok(aTHX_ v))
                     continue;
                 if (SvOK(v))
-                    RETVAL = newSVpvf("%s pass %ld entry %ld ('%" SVf "') is not a pid from 2 to 4194304;"
-                                      " nothing was continued", prefix, (long)k, (long)i, SVfARG(v));
+                    RETVAL = newSVpvf("%s pass %ld entry %ld ('%" SVf "') is not a pid from %d to %d;"
+                                      " nothing was continued", prefix, (long)k, (long)i, SVfARG(v),
+                                      SFT_PID_MIN, SFT_PID_MAX);
                 else
-                    RETVAL = newSVpvf("%s pass %ld entry %ld (undef) is not a pid from 2 to 4194304;"
-                                      " nothing was continued", prefix, (long)k, (long)i);
+                    RETVAL = newSVpvf("%s pass %ld entry %ld (undef) is not a pid from %d to %d;"
+                                      " nothing was continued", prefix, (long)k, (long)i, SFT_PID_MIN, SFT_PID_MAX);
                 break;
             }
         }

@@ -154,23 +154,29 @@ sub cgroup_freeze {
 }
 END { local $?; if ($cg) { kill_others(); rmdir $cg } }
 
-# Another Sys::FreezeThaw, in a process of its own (one package per
-# interpreter), which freezes everything but itself and pid 1, this driver
-# included: the driver only waits for its answer.
-sub other_module {
-    my ($dir) = @_;
+# A freeze and thaw by a Sys::FreezeThaw loaded with @inc (perl's -I or
+# -Mblib), in a process of its own (one package per interpreter), which
+# freezes everything but itself and pid 1, this driver included: the
+# driver only waits for its answer.  With $method, that method; without,
+# freeze() with no options, as the original takes it (called with & past
+# the prototypes, which differ).  Each is the first freeze of its process.
+sub fresh_process {
+    my ($inc, $method) = @_;
     my $code = <<'CODE';
 use Sys::FreezeThaw; use Time::HiRes qw(time);
-my $t0 = time; my $t = Sys::FreezeThaw::freeze(); my $t1 = time;
-Sys::FreezeThaw::thaw($t); my $t2 = time;
+my $t0 = time; my $t = &Sys::FreezeThaw::freeze(@ARGV ? { method => $ARGV[0] } : ());
+my $t1 = time; Sys::FreezeThaw::thaw($t); my $t2 = time;
 print $t1 - $t0, " ", $t2 - $t1, "\n";
 CODE
     return sub {
-        my $out = `$^X -I$dir -e '$code' 2>&1`;
+        my $out = `$^X $inc -e '$code' @{[ $method // '' ]} 2>&1`;
         my ($f, $th) = $out =~ /^([\d.e-]+) ([\d.e-]+)$/m or return (undef, undef, 0);
         return ($f, $th, 1);
     };
 }
+
+# Another Sys::FreezeThaw (the directory holding Sys/FreezeThaw.pm).
+sub other_module { return fresh_process("-I$_[0]") }
 
 # --- the kernel's floor ----------------------------------------------------------
 
@@ -438,18 +444,13 @@ sub stopped_stat {
     my ($size) = grep { $_ == 1000 } @sizes;
     ($size) = sort { $a <=> $b } @sizes unless $size;
     my @roots = start_tree([ 'tree', 1, $size - 1, 'idle' ], $size);
-    my $code = 'use Sys::FreezeThaw; use Time::HiRes qw(time); '
-             . 'my $t0 = time; my $t = Sys::FreezeThaw::freeze({ method => $ARGV[0] }); my $t1 = time; '
-             . 'Sys::FreezeThaw::thaw($t); my $t2 = time; print $t1 - $t0, " ", $t2 - $t1, "\n";';
     my %first;
-    my @who = ([ signal => sub { `$^X -Mblib -e '$code' signal 2>&1` } ],
-               [ ptrace => sub { `$^X -Mblib -e '$code' ptrace 2>&1` } ]);
+    my @who = ([ signal => fresh_process('-Mblib', 'signal') ], [ ptrace => fresh_process('-Mblib', 'ptrace') ]);
     push @who, [ original => other_module($opt{original}) ] if $opt{original};
     for my $w (@who) {
         my (@f, @t);
         for (1 .. $opt{reps}) {
-            my @r = $w->[1]->();
-            my ($f, $t) = @r == 1 ? $r[0] =~ /^([\d.e-]+) ([\d.e-]+)$/m : @r[0, 1];
+            my ($f, $t) = $w->[1]->();
             push @f, $f if defined $f;
             push @t, $t if defined $t;
             sleep 0.02;

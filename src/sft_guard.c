@@ -735,7 +735,7 @@ static pid_t start_middle(struct sft_guard_shared *s, const char *program, int m
     return mid;
 }
 
-/* Empties g, every descriptor closed. */
+/* Empties g: no mapping, every descriptor -1 (it closes nothing). */
 static void guard_clear(struct sft_guard *g)
 {
     memset(g, 0, sizeof *g);

@@ -3,7 +3,6 @@
 #define _GNU_SOURCE
 #endif
 #include "sft_scan.h"
-#include "sft_fds.h"
 #include "sft_grow.h"
 #include "sft_procstat.h"
 #include "sft_spread.h"
@@ -339,10 +338,8 @@ int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
             rc = -1;
     }
     closedir(d);
-    /* Room for what a freeze keeps per process (a stat file, a pidfd) and
-     * a batch read at once, before threads open them: see sft_fds.h. */
     if (s.statfds && pids.n >= SFT_SPREAD_MIN)
-        sft_fd_table_reserve(s.statfds->dirfd, 2 * pids.n + SFT_READ_BATCH);
+        sft_statfds_reserve(s.statfds, pids.n);
     if (rc == 0 && !listing && !s.unreadable && !stream)
         rc = read_listed(&s, &pids);
     sft_pidlist_free(&pids);

@@ -65,6 +65,16 @@ void sft_statfds_open_dir(struct sft_statfds *c, const char *procdir)
     c->dirlen = strlen(procdir);
 }
 
+void sft_statfds_reserve(struct sft_statfds *c, size_t nprocs)
+{
+    size_t want = 2 * nprocs + SFT_READ_BATCH;
+
+    if (c->dirfd < 0 || want <= c->reserved)
+        return;
+    sft_fd_table_reserve(c->dirfd, want);
+    c->reserved = want;
+}
+
 /* path relative to c's procdir, or NULL when it does not lie under it. */
 static const char *under_dir(const struct sft_statfds *c, const char *path)
 {

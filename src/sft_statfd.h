@@ -36,6 +36,7 @@ struct sft_statfds {
     int *fd;                  /* -1: closed (its task was reaped)      */
     size_t n, cap;
     size_t open, max;         /* kept open now, and at most            */
+    size_t reserved;          /* descriptors sft_statfds_reserve made room for */
 };
 
 void sft_statfds_init(struct sft_statfds *c, size_t max);
@@ -47,6 +48,12 @@ void sft_statfds_free(struct sft_statfds *c);   /* closes every one */
  * opened, reads open the whole path.  Per freeze, never cached across
  * calls: the caller may close or reuse any descriptor between them. */
 void sft_statfds_open_dir(struct sft_statfds *c, const char *procdir);
+
+/* Makes room in the descriptor table, before threads open files, for
+ * what a freeze of nprocs processes keeps (a stat file and a pidfd each)
+ * and a batch read at once (sft_fd_table_reserve): once, not again for a
+ * later scan of no more processes (the sweep, inside the frozen window). */
+void sft_statfds_reserve(struct sft_statfds *c, size_t nprocs);
 
 /* open(path) for reading, relative to c's procdir when path lies under it. */
 int sft_statfds_open(const struct sft_statfds *c, const char *path);

@@ -144,6 +144,26 @@ int main(void)
             kill(kids[i], SIGKILL);
     }
 
+    {
+        /* Room is made once per freeze: a later scan of no more processes
+         * (the sweep) makes no system call for it. */
+        long before = fd_table_size();
+        sft_statfds_init(&c, 0);
+        sft_statfds_reserve(&c, 300);
+        ok(c.dirfd < 0 && c.reserved == 0, "no procdir open: nothing reserved");
+        sft_statfds_open_dir(&c, "/proc");
+        sft_statfds_reserve(&c, 300);
+        ok(c.reserved == 2 * 300 + SFT_READ_BATCH
+           && (before >= 2 * 300 + SFT_READ_BATCH || fd_table_size() >= 2 * 300 + SFT_READ_BATCH),
+           "300 processes: room for %zu descriptors (FDSize %ld -> %ld)", c.reserved, before, fd_table_size());
+        sft_statfds_reserve(&c, 200);
+        ok(c.reserved == 2 * 300 + SFT_READ_BATCH, "fewer later: nothing more");
+        sft_statfds_reserve(&c, 400);
+        ok(c.reserved == 2 * 400 + SFT_READ_BATCH, "more later: more room");
+        sft_statfds_free(&c);
+        ok(c.reserved == 0, "a new freeze starts from nothing");
+    }
+
     kill(b, SIGKILL);
     kill(d, SIGKILL);
     while (wait(&status) > 0)
