@@ -181,6 +181,7 @@ static SV *stats_to_sv(pTHX_ const struct sft_freeze_stats *s, const struct sft_
     hv_store_uv(aTHX_ hv, "scans", s->scans);
     hv_store_uv(aTHX_ hv, "stat_reads", s->stat_reads);
     hv_store_uv(aTHX_ hv, "nudged", s->nudged);
+    hv_store_uv(aTHX_ hv, "realtime", s->realtime != 0);
     hv_store_nv(aTHX_ hv, "seconds", s->seconds);
     hv_store_nv(aTHX_ hv, "scan_seconds", s->scan_seconds);
     hv_store_nv(aTHX_ hv, "stop_seconds", s->stop_seconds);

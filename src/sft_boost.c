@@ -10,10 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Whether more threads are runnable now than there are CPUs online: the
- * fourth field of /proc/loadavg is "runnable/total".  The caller itself
- * is one of them. */
-static int cpus_contended(void)
+int sft_load_now(void)
 {
     char buf[128];
     long cpus = sysconf(_SC_NPROCESSORS_ONLN), running = 0;
@@ -22,22 +19,23 @@ static int cpus_contended(void)
     int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
 
     if (fd < 0)
-        return 1;   /* cannot tell: assume the worst case */
+        return SFT_LOAD_CONTENDED;   /* cannot tell: assume the worst case */
     n = read(fd, buf, sizeof buf - 1);
     close(fd);
     if (n <= 0)
-        return 1;
+        return SFT_LOAD_CONTENDED;
     buf[n] = 0;
+    /* the fourth field is "runnable/total"; the caller is one of them */
     slash = strchr(buf, '/');
     if (!slash)
-        return 1;
+        return SFT_LOAD_CONTENDED;
     while (slash > buf && slash[-1] >= '0' && slash[-1] <= '9')
         slash--;
     running = atol(slash);
-    return cpus <= 0 || running - 1 >= cpus;
+    return cpus <= 0 || running - 1 >= cpus ? SFT_LOAD_CONTENDED : SFT_LOAD_IDLE;
 }
 
-void sft_boost_begin(struct sft_boost *b, int flags)
+static void begin(struct sft_boost *b, int flags, int load)
 {
     struct sched_param rt;
     int ours;
@@ -56,7 +54,8 @@ void sft_boost_begin(struct sft_boost *b, int flags)
            || ((b->policy & ~SCHED_RESET_ON_FORK) == SCHED_FIFO && b->saved.sched_priority == 1);
     if (!ours)
         return;
-    if (!(flags & SFT_BOOST_IF_CONTENDED) || cpus_contended()) {
+    if (!(flags & SFT_BOOST_IF_CONTENDED)
+        || (load == SFT_LOAD_LOOK ? sft_load_now() : load) == SFT_LOAD_CONTENDED) {
         b->active = sched_setscheduler(0, SCHED_FIFO | ((flags & SFT_BOOST_INHERIT)
                                                         ? 0 : SCHED_RESET_ON_FORK), &rt) == 0;
     } else if (b->policy != SCHED_OTHER) {
@@ -66,6 +65,16 @@ void sft_boost_begin(struct sft_boost *b, int flags)
         memset(&normal, 0, sizeof normal);
         b->active = sched_setscheduler(0, SCHED_OTHER | SCHED_RESET_ON_FORK, &normal) == 0;
     }
+}
+
+void sft_boost_begin(struct sft_boost *b, int flags)
+{
+    begin(b, flags, SFT_LOAD_LOOK);
+}
+
+void sft_boost_begin_at(struct sft_boost *b, int load)
+{
+    begin(b, SFT_BOOST_IF_CONTENDED, load);
 }
 
 void sft_boost_end(struct sft_boost *b)

@@ -37,6 +37,21 @@ struct sft_boost {
 #define SFT_BOOST_IF_CONTENDED 2
 void sft_boost_begin(struct sft_boost *b, int flags);
 
+/* The machine's load, for SFT_BOOST_IF_CONTENDED. */
+#define SFT_LOAD_LOOK 0         /* not known: look at it now               */
+#define SFT_LOAD_IDLE 1
+#define SFT_LOAD_CONTENDED 2
+
+/* SFT_LOAD_CONTENDED when more threads are runnable now than there are
+ * CPUs online (/proc/loadavg; the caller not counted), else SFT_LOAD_IDLE. */
+int sft_load_now(void);
+
+/* sft_boost_begin with SFT_BOOST_IF_CONTENDED, for the load the freezer
+ * found before it started its guard (SFT_LOAD_LOOK: looks now).  Looked
+ * at after, the guard's own start counted as load: with one busy process
+ * on 2 CPUs every freeze ran at SCHED_FIFO (t/44-priority.t). */
+void sft_boost_begin_at(struct sft_boost *b, int load);
+
 /* Also sets the thread's timer slack to 1 nanosecond: the waits for a
  * stop sleep 20 microseconds at first, which the default slack of 50
  * made 70 (a chain of 1000 processes waits 1000 times). */

@@ -930,8 +930,8 @@ int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
         sft_pidset_add(&f.held_elsewhere, o->held[i]);
     }
 
-    sft_boost_begin(&boost, SFT_BOOST_IF_CONTENDED);
-    f.realtime = (sched_getscheduler(0) & ~SCHED_RESET_ON_FORK) == SCHED_FIFO;
+    sft_boost_begin_at(&boost, o->load);
+    f.realtime = stats->realtime = (sched_getscheduler(0) & ~SCHED_RESET_ON_FORK) == SCHED_FIFO;
     rc = freeze_loop(&f, o);
     if (rc != 0) {
         /* Every pid that was sent a stop is in the token: continue them

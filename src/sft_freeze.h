@@ -44,6 +44,9 @@ struct sft_freeze_opts {
                                is never stopped; may be NULL             */
     const sigset_t *abort_on; /* signals that end the freeze when pending
                                (the caller blocks them); may be NULL     */
+    int load;               /* SFT_LOAD_* (sft_boost.h): the machine as
+                               the caller found it before it started the
+                               guard; SFT_LOAD_LOOK (0): the freeze looks */
 };
 
 #include "sft_scan.h"
@@ -57,6 +60,7 @@ struct sft_freeze_stats {
     size_t scans;           /* full reads of /proc                        */
     size_t stat_reads;      /* stat and status files read                 */
     size_t nudged;          /* processes run at SCHED_FIFO 1 until they stopped */
+    int realtime;           /* the freezer itself ran at SCHED_FIFO 1     */
     struct sft_scan_counts last_scan;  /* what the final scan passed over */
     struct sft_notes counted_frozen;   /* confirmed although not in T:
                                           SFT_R_DSLEEP                    */

@@ -120,6 +120,7 @@ struct sft_guard_shared {
     int freeze_at_once;           /* asked for at the start: no 'F'   */
     double timeout;
     int partial_ok, no_pidfd, tracers;
+    int load;                   /* SFT_LOAD_*, as the caller found it     */
     size_t nexclude;              /* the exclusions are in entries[]  */
     /* Result: the token in entries[0..count) with their passes; */
     int err_code, err_errno;
@@ -260,6 +261,7 @@ static void ptrace_freeze(struct sft_guard_shared *s, struct held *h)
     memset(&o, 0, sizeof o);
     o.timeout = s->timeout;
     o.partial_ok = s->partial_ok;
+    o.load = s->load;
     o.no_pidfd = s->no_pidfd;
     /* A thread started in the child of a threaded caller could wait
      * forever on a lock another thread of the caller held at the fork
@@ -580,6 +582,7 @@ static int request_ptrace(struct sft_guard_shared *s, const struct sft_freeze_op
     s->partial_ok = o->partial_ok;
     s->no_pidfd = o->no_pidfd;
     s->tracers = o->tracers;
+    s->load = o->load;
     s->nexclude = o->nexclude;
     for (i = 0; i < o->nexclude; i++)
         s->entries[i].pid = o->exclude[i];

@@ -369,7 +369,8 @@ int sft_ptrace_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     for (i = 0; i < o->nexclude; i++)
         sft_pidset_add(&skip, o->exclude[i]);
 
-    sft_boost_begin(&boost, SFT_BOOST_IF_CONTENDED);
+    sft_boost_begin_at(&boost, o->load);
+    stats->realtime = (sched_getscheduler(0) & ~SCHED_RESET_ON_FORK) == SCHED_FIFO;
     rc = sft_proc_is_ours(t.procdir, err) != 0 || sft_proc_shows_all(t.procdir, err) != 0
          ? -1 : freeze_parts(&t, &scans, o);
     /* The token: every process seized, parents first. */

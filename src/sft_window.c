@@ -45,7 +45,8 @@ int sft_window_freeze(struct sft_window *w, struct sft_freeze_opts *o, double ma
      * where allowed and useful (see sft_boost.h): at normal priority, on a
      * machine full of busy processes, each of its turns came hundreds of
      * milliseconds apart. */
-    sft_boost_begin(&boost, SFT_BOOST_IF_CONTENDED);
+    o->load = sft_load_now();   /* before the guard, whose start is not load */
+    sft_boost_begin_at(&boost, o->load);
 
     /* Signals that would end the caller are held while the freeze runs
      * (with ptrace it starts with the guard); the method ends the freeze
@@ -63,6 +64,7 @@ int sft_window_freeze(struct sft_window *w, struct sft_freeze_opts *o, double ma
                     : sft_guard_launch(&w->guard, max_frozen, NULL, o->guard_program, NULL, err)) != 0) {
         pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
         sft_boost_end(&boost);
+        o->load = SFT_LOAD_LOOK;
         restore_job_signals(w);
         w->thawed = 1;
         return -1;
@@ -79,6 +81,7 @@ int sft_window_freeze(struct sft_window *w, struct sft_freeze_opts *o, double ma
         rc = sft_guard_arm(&w->guard, err);
     o->guard = NULL;
     o->abort_on = NULL;
+    o->load = SFT_LOAD_LOOK;
     sft_boost_end(&boost);
     if (rc != 0) {
         /* The method continued everything it stopped. */

@@ -350,11 +350,14 @@ tracer threads (see L</METHODS>), C<scans> and the times are those of
 the guard's main thread (its part, then its reads of all of F</proc>);
 C<stat_reads> counts every thread's.
 
-=item C<nudged>
+=item C<nudged>, C<realtime>
 
-How many processes had not stopped at the first look and ran at nice -20
-until they had (only where the caller may raise priorities, as root
-does); each got its own nice value back as soon as it stopped.  See
+How many processes had not stopped at the first look and ran at
+C<SCHED_FIFO> 1 until they had (only where the caller may raise
+priorities, as root does); each got its own policy back as soon as it
+stopped.  And whether the freezer itself ran at C<SCHED_FIFO> 1 (1) or
+at its own priority (0): it does when the caller may and, as the freeze
+began, more threads were runnable than there are CPUs.  See
 L</PERFORMANCE>.
 
 =item C<skipped>
@@ -506,8 +509,10 @@ What is guaranteed, and what is not.
 =item Priorities are given back
 
 Where the caller may (C<CAP_SYS_NICE>), the freezing thread runs at
-C<SCHED_FIFO> priority 1 from the start of C<freeze> to its last stop,
-and during C<thaw>; the guard keeps that priority for its short life.
+C<SCHED_FIFO> priority 1 from the start of C<freeze> to its last stop
+if the CPUs were contended as it began (C<realtime> in C<last_freeze>),
+and always during C<thaw>; the guard keeps that priority for its short
+life.
 All of them set C<SCHED_RESET_ON_FORK>, so no child inherits it.  A
 process that has not stopped at the first look runs at C<SCHED_FIFO> 1
 until it has stopped, at most 2 ms, and then gets its own policy back;
