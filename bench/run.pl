@@ -74,6 +74,24 @@ sub halted_seen_by_child {
     return $? == 0;
 }
 
+# Between two repetitions.  With $idle, also until no more threads are
+# runnable than there are CPUs (at most 2 s): 20 ms after a thaw of 10000
+# processes 5000-8000 of them were still runnable on their way back to
+# sleep, and the next freeze stopped a contended machine, not an idle one
+# (at SCHED_FIFO, which kept them runnable: 250-390 ms against 180-290).
+my $cpus = () = glob '/sys/devices/system/cpu/cpu[0-9]*';
+sub settle {
+    my ($idle) = @_;
+    sleep 0.02;
+    my $until = time + 2;
+    while ($idle && time < $until) {
+        open my $fh, '<', '/proc/loadavg' or last;
+        my ($runnable) = (<$fh> // '') =~ m{ (\d+)/} or last;
+        last if $runnable - 1 < ($cpus || 1);
+        sleep 0.005;
+    }
+}
+
 sub median { my @s = sort { $a <=> $b } @_; return @s ? $s[$#s / 2] : undef }
 
 # --- the contenders ------------------------------------------------------------
@@ -233,7 +251,7 @@ push @contenders, [ 'cgroup v1', \&cgroup_freeze ] if cgroup_setup();
 push @contenders, [ 'original', other_module($opt{original}) ] if $opt{original};
 
 printf "# %s, %d cores, kernel %s, perl %s, %d repetitions, medians in ms\n",
-    (POSIX::uname())[1], scalar(() = glob '/sys/devices/system/cpu/cpu[0-9]*'), (POSIX::uname())[2], $^V, $opt{reps};
+    (POSIX::uname())[1], $cpus, (POSIX::uname())[2], $^V, $opt{reps};
 my @names = map { $_->[0] } @contenders;
 printf "%-24s %6s | %s\n", 'scenario', 'procs', join ' | ', map { sprintf '%-19s', "$_ freeze/thaw" } @names;
 
@@ -254,7 +272,7 @@ for my $sc (scenarios()) {
             push @f, $f if defined $f;
             push @t, $t if defined $t;
             push @m, $mem if defined $mem;
-            sleep 0.02;
+            settle($name =~ /idle/);
         }
         my ($mf, $mt) = (median(@f), median(@t));
         $results{$name}{$size}{ $c->[0] } = [ $mf, $mt, median(@m) ];
@@ -453,7 +471,7 @@ sub stopped_stat {
             my ($f, $t) = $w->[1]->();
             push @f, $f if defined $f;
             push @t, $t if defined $t;
-            sleep 0.02;
+            settle(1);
         }
         $first{ $w->[0] } = [ median(@f), median(@t) ] if @f && @t;
     }
