@@ -117,13 +117,14 @@ sub ours {
         my $t0 = time;
         my $t = Sys::FreezeThaw::freeze({ method => $method, timeout => 60 });
         my $t1 = time;
-        my $guard = Sys::FreezeThaw::last_freeze()->{guard_pid};
+        my $report = Sys::FreezeThaw::last_freeze();
+        my $guard = $report->{guard_pid};
         my $peak = $method eq 'signal' ? status_kb('self', 'VmHWM') : undef;
         my $ok = halted_seen_by_child($guard);
         my $t2 = time;
         Sys::FreezeThaw::thaw($t);
         my $mem = $reset && defined $rss0 && defined $peak ? $peak - $rss0 : undef;
-        return ($t1 - $t0, time - $t2, $ok, $mem);
+        return ($t1 - $t0, time - $t2, $ok, $mem, $report->{realtime});
     };
 }
 
@@ -256,6 +257,7 @@ my @names = map { $_->[0] } @contenders;
 printf "%-24s %6s | %s\n", 'scenario', 'procs', join ' | ', map { sprintf '%-19s', "$_ freeze/thaw" } @names;
 
 my %results;
+my %realtime;   # "scenario size method" -> freezes of ours at SCHED_FIFO
 my %floor_us;   # size -> floor_costs(), for the flat idle trees
 my $incomplete = 0;   # freezes of ours that returned with a thread running
 for my $sc (scenarios()) {
@@ -266,7 +268,8 @@ for my $sc (scenarios()) {
     for my $c (@contenders) {
         my (@f, @t, @m, $bad);
         for (1 .. $opt{reps}) {
-            my ($f, $t, $ok, $mem) = $c->[1]->();
+            my ($f, $t, $ok, $mem, $rt) = $c->[1]->();
+            $realtime{"$name $size $c->[0]"}++ if $rt;
             $bad++ unless $ok;
             $incomplete++ if !$ok && $c->[0] =~ /^(?:signal|ptrace)\z/;
             push @f, $f if defined $f;
@@ -291,6 +294,10 @@ for my $sc (scenarios()) {
     sleep 0.2;
 }
 print "# '!': a freeze that returned while /proc still showed a thread running\n";
+# A freeze that found the CPUs contended as it began runs at SCHED_FIFO
+# (last_freeze's realtime): on an idle tree that is noise in the run.
+print "# freezes at SCHED_FIFO, the CPUs contended as they began: ",
+    join(', ', map { "$_ $realtime{$_}/$opt{reps}" } sort keys %realtime), "\n" if %realtime;
 
 # Ratios: the result.
 sub ratio { my ($a, $b) = @_; return defined $a && defined $b && $b > 0 ? sprintf('%.1fx', $a / $b) : '-' }
