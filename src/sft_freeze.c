@@ -4,6 +4,7 @@
 #endif
 #include "sft_freeze.h"
 #include "sft_boost.h"
+#include "sft_threadlook.h"
 #include "sft_cgroup.h"
 #include "sft_clock.h"
 #include "sft_forking.h"
@@ -161,17 +162,46 @@ static int scan_threads(struct freezer *f, struct sft_proc *p, int *running,
  * running and run at SCHED_FIFO (nudged, 1000 busy: 115-312 a freeze
  * against 106-248), and the caller's wait for a CPU after the thaw grew
  * (thaws of 40-311 ms against 1-215). */
-static int read_batch(struct freezer *f, struct sft_stat_batch **batch, const struct sft_proc *procs,
+struct group_read {
+    struct sft_stat_batch leaders;
+    int look_of[SFT_READ_BATCH];        /* index in looks, or -1        */
+    pid_t look_pids[SFT_READ_BATCH];
+    struct sft_thread_look looks[SFT_READ_BATCH];
+};
+
+/* Whether the other threads of a process whose leader read st need a
+ * look: it has some, and its leader is halted (not in D or t, which
+ * check_halted reads more for). */
+static int needs_thread_look(const struct sft_proc *p, const struct sft_stat *st)
+{
+    return st->num_threads > 1 && st->starttime == p->starttime && st->state != 't'
+           && sft_state_is_halted(st->state);
+}
+
+static int read_batch(struct freezer *f, struct group_read **batch, const struct sft_proc *procs,
                       const size_t *idx, size_t n)
 {
-    size_t i;
+    struct group_read *g;
+    size_t i, k = 0;
 
     if (f->realtime || n < SFT_SPREAD_MIN || (!*batch && !(*batch = malloc(sizeof **batch))))
         return -1;
+    g = *batch;
     for (i = 0; i < n; i++)
-        (*batch)->pids[i] = procs[idx[i]].pid;
-    sft_statfds_read_many(&f->statfds, f->procdir, *batch, n);
+        g->leaders.pids[i] = procs[idx[i]].pid;
+    sft_statfds_read_many(&f->statfds, f->procdir, &g->leaders, n);
     f->stats->stat_reads += n;
+    /* Then the other threads of those whose leader halted, the same way. */
+    for (i = 0; i < n; i++) {
+        g->look_of[i] = -1;
+        if (g->leaders.err[i] == 0 && needs_thread_look(&procs[idx[i]], &g->leaders.st[i])) {
+            g->look_of[i] = (int)k;
+            g->look_pids[k++] = procs[idx[i]].pid;
+        }
+    }
+    sft_threads_look_many(&f->statfds, f->procdir, g->look_pids, g->looks, k);
+    for (i = 0; i < k; i++)
+        f->stats->stat_reads += g->looks[i].reads;
     return 0;
 }
 
@@ -179,7 +209,8 @@ static int read_batch(struct freezer *f, struct sft_stat_batch **batch, const st
  * P_HALTED_D when that holds only because threads in D have their stop
  * pending: the SIGSTOP is still queued, or the group stop has begun
  * (another thread already stopped) and they stop on their way out. */
-static int check_halted(struct freezer *f, struct sft_proc *p, const struct sft_stat *read)
+static int check_halted(struct freezer *f, struct sft_proc *p, const struct sft_stat *read,
+                        const struct sft_thread_look *look)
 {
     struct sft_stat st;
     int running = 0, in_d = 0, stopped = 0;
@@ -204,8 +235,15 @@ static int check_halted(struct freezer *f, struct sft_proc *p, const struct sft_
     case T_DSLEEP: in_d++; break;
     default:       stopped += st.state == 'T'; break;
     }
-    if (st.num_threads > 1 && scan_threads(f, p, &running, &in_d, &stopped) != 0)
+    if (st.num_threads > 1 && look && look->done) {
+        /* read for it already (read_batch) */
+        running = look->running != 0;
+        if (running)
+            p->state = look->running;
+        stopped += (int)look->stopped;
+    } else if (st.num_threads > 1 && scan_threads(f, p, &running, &in_d, &stopped) != 0) {
         return P_GONE;
+    }
     if (running)
         return P_RUNNING;
     if (!in_d)
@@ -446,7 +484,7 @@ static int wait_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
     long delay = WAIT_FIRST_US;
     int yields = 0, rc = 0;
     double until = f->expired ? sft_now() + PARTIAL_GRACE_S : f->deadline;
-    struct sft_stat_batch *batch = NULL;
+    struct group_read *batch = NULL;
 
     /* The stop just sent needs the CPU of its target, which may be ours:
      * a read before letting it run was wasted in a chain of processes
@@ -468,7 +506,10 @@ static int wait_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
                 many = read_batch(f, &batch, procs, idx + i,
                                   waiting - i < SFT_READ_BATCH ? waiting - i : SFT_READ_BATCH) == 0;
             /* A read that failed is made again: it tells P_GONE as before. */
-            r = check_halted(f, p, many && batch->err[b] == 0 ? &batch->st[b] : NULL);
+            r = many && batch->leaders.err[b] == 0
+                ? check_halted(f, p, &batch->leaders.st[b],
+                               batch->look_of[b] >= 0 ? &batch->looks[batch->look_of[b]] : NULL)
+                : check_halted(f, p, NULL, NULL);
 
             /* Still running after the waits reached their longest sleep,
              * or in D: a frozen cgroup may be holding it. */
@@ -606,7 +647,7 @@ static size_t split_found(struct freezer *f, struct sft_proclist *found,
                 && f->token->starttimes[ix] != p->starttime)) {
             /* New to this freeze, or a newcomer under a pid it held. */
             found->v[nfresh++] = *p;
-        } else if (check_halted(f, p, NULL) == P_RUNNING) {
+        } else if (check_halted(f, p, NULL, NULL) == P_RUNNING) {
             struct sft_proc *a = sft_proclist_push(again);
             if (!a)
                 return (size_t)-1;

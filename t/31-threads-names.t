@@ -51,6 +51,36 @@ sub cycle_ok {
     kill_tree($z);
 }
 
+# Many processes with threads, waited for together on an idle machine:
+# their other threads are read from a thread per CPU (sft_threadlook.h), a
+# zombie leader among them (its threads live on).  Each freeze starts once
+# the threads woken by the last thaw sleep again: a freeze that finds the
+# CPUs contended runs at SCHED_FIFO, and checks one process at a time.
+{
+    my @procs = map { spawn_workload('threads', 4, 'idle') } 1 .. 140;
+    my $z = spawn_workload('zombieleader', 4, 'idle');
+    my $cpus = () = glob '/sys/devices/system/cpu/cpu[0-9]*';
+    my $idle = 0;
+    for my $cycle (1 .. 10) {
+        wait_until(sub {
+            open my $fh, '<', '/proc/loadavg' or return 1;
+            my ($runnable) = (<$fh> // '') =~ m{ (\d+)/};
+            return !defined $runnable || $runnable - 1 < $cpus;
+        }, 2);
+        my $t = Sys::FreezeThaw::freeze();
+        my $r = Sys::FreezeThaw::last_freeze();
+        $idle++ unless $r->{realtime};
+        my @running = not_halted();
+        is_deeply(\@running, [], "141 processes of 4 threads, cycle $cycle: every thread stopped")
+            or diag("still running: @running");
+        cmp_ok($r->{threads}, '>=', 141 * 4, "cycle $cycle: the report counts their threads");
+        Sys::FreezeThaw::thaw($t);
+        thawed_ok($t, "cycle $cycle: thawed");
+    }
+    cmp_ok($idle, '>', 0, "$idle of 10 freezes found the machine idle (their threads read at once)");
+    kill_tree(@procs, $z);
+}
+
 # A process with a thousand threads.
 {
     my $many = spawn_workload('threads', 1000, 'idle');
