@@ -67,4 +67,14 @@ void sft_pidmap_free(struct sft_pidmap *m);
 int sft_pidmap_put(struct sft_pidmap *m, pid_t pid, size_t value);  /* 0, or -1 ENOMEM */
 int sft_pidmap_get(const struct sft_pidmap *m, pid_t pid, size_t *value);  /* 1 if found */
 
+/* Which of parts readers (0..parts-1) pid belongs to.  Spread by a
+ * multiplicative hash, not taken modulo parts: a process with threads
+ * takes a pid for each, so processes of 8 threads made one after another
+ * are 8 pids apart, and modulo 2 every one of 250 fell to one tracer
+ * thread while the other had none. */
+static inline unsigned sft_pid_part(pid_t pid, unsigned parts)
+{
+    return ((uint32_t)((uint32_t)pid * 2654435761u) >> 16) % (parts ? parts : 1);
+}
+
 #endif

@@ -17,7 +17,7 @@
  *
  * Reading /proc and seizing take a CPU each, and the frozen do not need
  * one: with several CPUs, several threads of the guard seize at once, each
- * the processes whose pid modulo their number is its own, each holding
+ * the processes whose pid falls in its part (sft_pid_part), each holding
  * what it seized until the thaw.  A child a tracee forks is the tracee of
  * its parent's thread whatever its pid.  Then this thread reads the whole
  * of /proc until nothing runs, as a single tracer would.

@@ -181,7 +181,7 @@ static int to_read(struct scan *s, long long pid)
         s->counts->skipped++;
         return 0;
     }
-    if (hook && hook->parts > 1 && (unsigned long long)pid % hook->parts != hook->part) {
+    if (hook && hook->parts > 1 && sft_pid_part((pid_t)pid, hook->parts) != hook->part) {
         s->counts->others++;
         return 0;
     }

@@ -1,6 +1,7 @@
 /* sft_tracer.h - one tracer thread of the ptrace method.
  *
- * A tracer reads its part of /proc (the pids p with p % parts == part),
+ * A tracer reads its part of /proc (the pids p with sft_pid_part(p, parts)
+ * == part),
  * seizes and interrupts every thread of each process there that may run,
  * collects the stops, and reads its part again until nothing new runs
  * (or once only).  It holds what it seized until its thread detaches them
@@ -35,7 +36,7 @@ struct tracer {
     int partial_ok;
     double deadline;
     int *quit;                    /* shared: set when any tracer fails   */
-    unsigned part, parts;         /* reads the pids p % parts == part    */
+    unsigned part, parts;         /* reads its part: sft_pid_part()      */
     const struct sft_pidset *skip;/* pid 1, the caller, exclusions, us   */
     struct sft_pidset held;       /* processes seized, or given up on    */
     struct sft_pidset gave_up;    /* processes left to the signal method */

@@ -41,6 +41,13 @@ sub cpus_allowed {
     return $n;
 }
 
+# Which tracer thread's part a pid falls in: sft_pid_part() in
+# src/sft_pidset.h, a multiplicative hash.
+sub pid_part {
+    my ($pid, $parts) = @_;
+    return ((($pid * 2654435761) & 0xffffffff) >> 16) % $parts;
+}
+
 sub ppid_of {
     open my $f, '<', "/proc/$_[0]/stat" or return 0;
     my $s = <$f> // return 0;
@@ -69,12 +76,12 @@ for my $n (1, 2, 3, 0) {
     for my $thread (keys %tr) {
         my ($pid) = split m{/}, $thread;
         $by_process{$pid}{ $tr{$thread} } = 1;
-        $by_part{ $pid % $want }{ $tr{$thread} } = 1;
+        $by_part{ pid_part($pid, $want) }{ $tr{$thread} } = 1;
     }
     is_deeply([ grep { keys %{ $by_process{$_} } != 1 } sort keys %by_process ], [],
               "$what: all the threads of a process held by one tracer thread");
     is_deeply([ grep { keys %{ $by_part{$_} } != 1 } sort keys %by_part ], [],
-              "$what: one tracer thread for the pids of each part (pid modulo $want)");
+              "$what: one tracer thread for the pids of each part (sft_pid_part)");
     is($r->{threads}, $threads, "$what: the report counts every thread");
     my $in_token = () = map { @$_ } @$t;
     cmp_ok($r->{stat_reads}, '>=', $in_token, "$what: and every tracer's reads (each process read once at least)");
@@ -84,6 +91,25 @@ for my $n (1, 2, 3, 0) {
     thawed_ok($t, "$what: thawed");
     ok(wait_until(sub { my %now = tracers_of(map { @$_ } @$t); !grep { $_ } values %now }, 3),
        "$what: no thread is traced after the thaw");
+}
+
+# Processes of 8 threads made one after another take 8 pids each: their
+# pids are 8 apart, and taken modulo the number of tracer threads they all
+# fell to one.  Shared by a hash of the pid, each tracer has a fair part.
+{
+    local $Sys::FreezeThaw::_TRACERS = 2;
+    my @eight = map { spawn_workload('threads', 8, 'idle') } 1 .. 24;
+    my $t = Sys::FreezeThaw::freeze({ method => 'ptrace' });
+    frozen_ok('24 processes of 8 threads: every thread stopped');
+    my %tr = tracers_of(@eight);
+    my %per;
+    $per{ $tr{"$_/$_"} // 'none' }++ for @eight;
+    Sys::FreezeThaw::thaw($t);
+    is(scalar(grep { $_ ne 'none' } keys %per), 2, '24 processes of 8 threads: held by both tracer threads')
+        or diag(join ' ', map { "$_:$per{$_}" } sort keys %per);
+    cmp_ok(List::Util::min(values %per), '>=', 4, 'each holds 4 of them at least')
+        or diag(join ' ', map { "$_:$per{$_}" } sort keys %per);
+    kill_tree(@eight);
 }
 
 # Out of time before anything is seized: with partial_ok every part's

@@ -479,8 +479,8 @@ and holds the processes for the caller: tracing events never reach the
 caller's C<wait> or its C<SIGCHLD>, C<MAX_FROZEN> is kept even while the
 caller is blocked, and if the guard dies the kernel detaches every
 process, so they run again.  The guard seizes from one thread per CPU
-(at most 4), each taking the processes whose pid modulo their number is
-its own, and then reads F</proc> once more from one thread to make sure
+(at most 4), each taking its share of the processes (by a hash of their
+pids), and then reads F</proc> once more from one thread to make sure
 nothing runs; if the calling program has threads of its own and the
 guard had to be forked from it (see L</SAFETY>), the guard starts none
 and seizes everything itself.
@@ -809,8 +809,8 @@ against 47 and 43 ms with a guard forked from it (medians of 15): the
 guard starts from its own program (see L</SAFETY>).
 
 The ptrace method seizes from one thread of the guard per CPU (at most
-4): each reads and seizes the processes whose pid modulo their number is
-its own, and holds and later detaches them, while the kernel's own
+4): each reads and seizes its share of the processes (by a hash of
+their pids), and holds and later detaches them, while the kernel's own
 traps run on whatever CPU is free.  On 2 cores this took the freeze of
 1000 idle processes from 23-27 ms to 13-17, and the thaw from 3.4-5.4 to
 2.4-3.3 (single runs; the table's are medians under the benchmark's
