@@ -95,8 +95,8 @@ struct sft_scan_hook {
     /* Stat files kept open between scans (may be NULL). */
     struct sft_statfds *statfds;
     /* With parts above 1, only the pids p with sft_pid_part(p, parts) ==
-     * part are read;
-     * the rest are another reader's (the ptrace method's tracer threads). */
+     * part are read; the rest are another reader's (the ptrace method's
+     * tracer threads). */
     unsigned parts, part;
     /* Offered each pid just before its read (may be NULL).  Returning 1
      * says the caller holds it now (the ptrace method seized it there):

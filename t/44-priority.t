@@ -70,29 +70,55 @@ kill_tree(@busy);
 # the freezer (normal priority); one more than there are CPUs does not
 # (SCHED_FIFO, the control: it shows that the report can say so here).
 # Counting the guard's start as load made every freeze of the first kind
-# run at SCHED_FIFO, and an idle machine of 10000 processes freeze in 300
-# ms instead of 200.
+# run at SCHED_FIFO.  /proc/loadavg counts the whole machine (a container
+# shares its host's): the first case needs a machine idle without us.
+
+# Threads runnable on the machine now, this one among them.
+sub runnable {
+    open my $fh, '<', '/proc/loadavg' or return undef;
+    my ($n) = (<$fh> // '') =~ m{ (\d+)/};
+    return $n;
+}
+
+# CPUs online, as sysconf(_SC_NPROCESSORS_ONLN) counts them.
+sub cpus_online {
+    open my $fh, '<', '/sys/devices/system/cpu/online' or return undef;
+    my $n = 0;
+    for (split /,/, <$fh> // '') {
+        my ($a, $b) = split /-/;
+        $n += defined $b ? $b - $a + 1 : 1;
+    }
+    return $n;
+}
+
 SKIP: {
     skip 'only root of the machine may raise priorities', 4 unless $is_root;
-    my $cpus = () = glob '/sys/devices/system/cpu/cpu[0-9]*';
+    my $cpus = cpus_online() or skip 'no /sys/devices/system/cpu/online', 4;
     for my $case ([ 'fewer busy processes than CPUs', $cpus - 1, 0 ], [ 'more busy processes than CPUs', $cpus + 1, 1 ]) {
         my ($what, $n, $want) = @$case;
-        my @load = map { spawn_workload('busy') } 1 .. $n;
-        sleep 0.2;
-        for my $method (qw(signal ptrace)) {
-            my @fifo;
-            for (1 .. 10) {
-                Sys::FreezeThaw::thaw(Sys::FreezeThaw::freeze({ method => $method }));
-                push @fifo, Sys::FreezeThaw::last_freeze()->{realtime};
-                sleep 0.02;
+        SKIP: {
+            if (!$want) {
+                my $busy = grep { (runnable() // 99) > 1 && sleep 0.01 } 1 .. 10;
+                skip "$what: the machine is not idle without us ($busy of 10 looks)", 2 if $busy > 2;
             }
-            my $hits = grep { $_ == $want } @fifo;
-            # A thread of the kernel's or of the harness may be runnable
-            # at the moment the freeze looks: most, not all.
-            cmp_ok($hits, '>=', 8, "$what ($n): realtime is $want in most of 10 $method freezes")
-                or diag("realtime: @fifo");
+            my @load = map { spawn_workload('busy') } 1 .. $n;
+            sleep 0.2;
+            for my $method (qw(signal ptrace)) {
+                my @fifo;
+                for (1 .. 10) {
+                    Sys::FreezeThaw::thaw(Sys::FreezeThaw::freeze({ method => $method }));
+                    push @fifo, Sys::FreezeThaw::last_freeze()->{realtime};
+                    sleep 0.02;
+                }
+                my $hits = grep { $_ == $want } @fifo;
+                # A thread of the kernel's or of the harness may be runnable
+                # at the moment the freeze looks: most, not all (counting
+                # the guard's start, 10 of 10 ran at SCHED_FIFO).
+                cmp_ok($hits, '>=', 6, "$what ($n): realtime is $want in most of 10 $method freezes")
+                    or diag("realtime: @fifo");
+            }
+            kill_tree(@load);
         }
-        kill_tree(@load);
     }
 }
 done_testing;
