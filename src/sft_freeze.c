@@ -31,9 +31,15 @@
 #define WAIT_MAX_US 1000
 /* At normal priority (an idle machine: see sft_boost.h) the first waits
  * yield instead: a process sent a stop there has usually stopped by the
- * next read, and a 20 us sleep cost 40-60 us here.  At SCHED_FIFO only a
- * sleep lets the processes waited for have the CPU. */
-#define WAIT_YIELDS 4
+ * next read, and a 20 us sleep cost 40-60 us here.  One that has not was
+ * woken on another CPU, which it waits for (an idle virtual CPU takes
+ * some 30-40 us to wake): there a yield returns at once, and the next
+ * reads wait for it.  With 4 of them a chain of 1000 still slept at 70
+ * to 430 of its levels; with 16 at 0 to 24 (medians of 11 freezes, 5
+ * rounds alternated: 33.8/30.8/26.8/29.6/28.2 -> 30.1/24.3/24.2/24.0/24.0
+ * ms).  At SCHED_FIFO only a sleep lets the processes waited for have the
+ * CPU. */
+#define WAIT_YIELDS 16
 
 /* With partial_ok, once the budget is spent on processes that will not
  * stop, each later group still gets this long: healthy processes stop in
