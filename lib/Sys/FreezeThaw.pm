@@ -740,32 +740,33 @@ freeze / thaw as the calling Perl code sees them, measured as root on a
 of two full runs that day at this release's code):
 
   scenario              procs   signal          ptrace          kill(-1)       cgroup v1      original 0.01
-  flat idle               100    3.6 /   0.5     3.1 /   0.8     2.0 /  0.4     0.8 /  0.4      4.4 /   1.4
-  flat idle              1000   16.6 /   2.7    12.9 /   2.8    19.2 /  3.4     4.3 /  2.6     35.6 /  15.3
-  flat idle             10000  219   /  28     114   /  27     230   / 42      56   / 64      406   / 188
-  flat busy              1000   18.6 /  66      16.8 / 1007     21   / 4563     3.8 / 4780   7986   / 7447
-  chain idle             1000   34.0 /   5.4    12.8 /   4.2    20.6 /  4.7     5.0 /  4.2    194   /  18.3
-  tree idle (fanout 4)   1365   25.5 /   3.5    17.3 /   4.8    30.1 /  7.3     7.4 /  6.1     54.3 /  23.8
-  8-thread idle           250   19.4 /   3.1    15.4 /   5.1    30.5 /  6.9     8.6 /  5.8     14.8 /   9.4
+  flat idle               100    4.2 /   0.5     3.1 /   0.8     2.1 /  0.5     0.7 /  0.5      4.5 /   1.4
+  flat idle              1000   17.0 /   2.7    11.6 /   2.7    19.6 /  4.3     4.5 /  3.4     36.1 /  15.5
+  flat idle             10000  228   /  24     132   /  27     229   / 73      55   / 60      406   / 202
+  flat busy              1000   20.0 /  62      15.6 / 1138     21   / 3744     3.6 / 4065   7758   / 7035
+  chain idle             1000   30.2 /   6.5    12.8 /   3.0    19.4 /  4.6     5.2 /  4.1    245   /  17.3
+  tree idle (fanout 4)   1365   28.8 /   3.6    15.3 /   4.1    29.6 /  7.6     6.2 /  5.3     54.1 /  22.7
+  8-thread idle           250   19.9 /   3.2    16.2 /   5.0    29.0 /  7.2     8.6 /  6.9     17.4 /  11.2
 
 The check of each freeze runs in a child process while the caller waits,
 so that the caller's window is as short as the original's, which is
 timed with nothing in it.  Between runs, the medians move by up to a
 half on this machine, and some by more: in the second run of that day
-the signal freeze of 1000 idle processes took 20.1 ms, of 10000 207, of
-the chain 45.0; the original's freeze of 1000 idle processes took 33 to
-55 ms over three days, its chain 158 to 195 (1252 in one run).  The
-signal freeze of the chain is slower in a full run than alone: 34 to 45
-ms in the full runs of that day, 21 to 26 in runs of the chain alone.
+the signal freeze of 1000 idle processes took 16.4 ms, of 10000 250, of
+the chain 35.5; the original's freeze of 1000 idle processes took 33 to
+55 ms over three days, its chain 158 to 245 (1252 in one run).  The
+signal freeze of the chain is slower in a full run than alone (30 to 35
+ms in the two runs, 24 to 30 alone): after the benchmark's 10000
+processes, it took twice as long (not explained).
 Between two repetitions of an idle scenario the benchmark waits until
 no more threads are runnable than there are CPUs: 20 ms after a thaw of
 10000 processes, 5000 to 8000 of them were still on their way back to
 sleep, and the next freeze found a busy machine.
 
 The first freeze a process makes costs what the later ones do: for
-1000 idle processes 18.3 ms (signal) and 12.8 (ptrace) in the run above,
+1000 idle processes 18.7 ms (signal) and 11.7 (ptrace) in the run above,
 each in a fresh process as a one-shot script or the L<freezethaw>
-command makes it, against 35.7 for the original (the table's original
+command makes it, against 36.5 for the original (the table's original
 column is timed that way too).  It used to cost two to three times a
 later one (40 to 60 ms): the kernel grew the process's descriptor table
 step by step while the reads ran from several threads, and each step
@@ -788,8 +789,8 @@ every signal and end before the call returns (a thread the machine gives
 no CPU before the work is done is left to end by itself); a pass is
 wholly continued before its parents' pass begins.
 
-On a machine full of busy processes a freeze is 429 times faster than
-the original's (475 times with ptrace): the freezer runs at the lowest
+On a machine full of busy processes a freeze is 387 times faster than
+the original's (499 times with ptrace): the freezer runs at the lowest
 real-time priority while it works when the CPUs are contended as it
 begins (C<realtime> in C<last_freeze>; see L</SAFETY>), and a process
 that has not stopped at the first look runs at that priority until it
@@ -797,14 +798,15 @@ stops, for at most 2 ms (C<nudged>).  Both need C<CAP_SYS_NICE>, which
 root has; otherwise nothing changes.  The signal thaw's C<SIGCONT>s take
 under 1 ms; what the caller sees beyond that is the wait, back at normal
 priority, for a CPU among the 1000 processes it woke, which the kernel's
-scheduler decides: 66 ms after a signal thaw and 1007 after a ptrace
-thaw in the run above, 93 and 1002 in the second run; single thaws
+scheduler decides: 62 ms after a signal thaw and 1138 after a ptrace
+thaw in the run above, 63 and 1156 in the second run (851 after a signal
+thaw in another run of that day); single thaws
 range from 2 ms to about 1 s.  A caller that itself ran for some 25 ms
 of CPU time inside the window (the check above, done in the caller,
 did) waits 0.8 to 1 s after a signal thaw.
 
-The freeze time per process at 10000 processes is 1.32 (signal) and
-0.88 (ptrace) times that at 1000 in the run above, 1.03 and 1.02 in the
+The freeze time per process at 10000 processes is 1.34 (signal) and
+1.13 (ptrace) times that at 1000 in the run above, 1.52 and 0.94 in the
 second (0.74 to 2.20 with signals over every full run so far).  At
 10000 every operation costs more per process here (F<bench/floor.c>:
 the first read of a stat file 5.7 microseconds against 3.7 at 1000, a
@@ -813,7 +815,7 @@ signal freeze could take grows 1.6 times per process by itself.  A
 signal freeze grows the caller by about 30 to 140 kB at its peak for
 1000 processes and 250 kB for 10000.  The dead man's switch continues
 100 frozen processes 1.4 to 8 ms after the freezing process is killed
-(median 2.2 and 1.6 ms in the two runs).  A caller of 1 GB froze 10
+(median 2.4 ms in both runs).  A caller of 1 GB froze 10
 processes in 1.3 (signal) and 1.6 ms (ptrace), against 47 and 43 ms
 with a guard forked from it (medians of 15): the guard starts from its
 own program (see L</SAFETY>).
@@ -828,13 +830,13 @@ load).  Shared by the pid modulo their number instead, processes made
 one after another with 8 threads each (8 pids apart) all fell to one
 thread: 250 of them froze in 26.5-27.5 ms, now 16.3-16.8.
 
-Where this release is not fast yet: an idle machine freezes only 1.8 to
-2.1 (signal) and 2.8 to 3.2 (ptrace) times faster than with the
-original and 2.9 to 5.1 times slower than the cgroup freezer, and a
-multi-threaded machine 0.8 to 0.9 times as fast as with the original
-with signals, 1.0 to 1.1 times with ptrace (the original does not wait
-for threads other than the first).  A chain freezes
-4 to 6 (signal) and 15 to 17 (ptrace) times faster than the original in
+Where this release is not fast yet: an idle machine freezes only 2.1
+(signal) and 2.9 to 3.1 (ptrace) times faster than with the original
+and 2.4 to 3.8 times slower than the cgroup freezer, and a
+multi-threaded machine 0.9 times as fast as with the original with
+signals and about as fast with ptrace (0.98 and 1.07 times; the original
+does not wait for threads other than the first).  A chain freezes 6 to
+8 (signal) and 17.6 to 19.1 (ptrace) times faster than the original in
 the two runs.  Most of it is F</proc> and the kernel's own work per
 process.  The signal method reads each process three times (found,
 confirmed stopped, swept at the end), opens a pidfd to signal it, and
@@ -847,34 +849,35 @@ C<make bench> measures what these operations cost on the machine it runs
 on (F<bench/floor.c>: each alone, per process, on the same trees, from
 one thread and from one thread per CPU at once) and prints the least
 time each method could take from them.  In the run above, for 1000 idle
-processes: a stat file's first read 4.3 microseconds (2.1 from two
-threads at once), a read again 2.9, a pidfd 1.0, SIGSTOP 2.9 (1.3 from
-two threads), SIGCONT through the pidfd 2.7 (1.3 from two threads) and
-its close 0.7, seizing, interrupting and collecting a process 4.1 (3.3
-from two threads), a detach 2.6 (1.7 from two threads).  Spread over two
+processes: a stat file's first read 4.5 microseconds (2.1 from two
+threads at once), a read again 2.8, a pidfd 1.0, SIGSTOP 2.6 (1.2 from
+two threads), SIGCONT through the pidfd 2.2 (1.2 from two threads) and
+its close 0.7, seizing, interrupting and collecting a process 4.4 (3.1
+from two threads), a detach 2.3 (1.7 from two threads).  Spread over two
 threads, a signal freeze that opens a pidfd for each process and looks
-at it once before its stop and once after cannot take less than 5.3 ms
-here (ours: 16.6), 6.7 times faster than the original, though that
+at it once before its stop and once after cannot take less than 5.2 ms
+here (ours: 17.0), 6.9 times faster than the original, though that
 leaves out each process's own run into its stop, which a freezer must
-wait for, and the sweep at the end; a signal thaw not less than 1.7 ms
-(ours: 2.7), 9.0 times faster than the original's thaw; a ptrace thaw
-1.7 ms (ours: 2.8), 9.1 times faster; and a ptrace freeze that reads
-each process once (for the order of the token) 5.4 ms (ours: 12.9), 1.2
+wait for, and the sweep at the end; a signal thaw not less than 1.6 ms
+(ours: 2.7), 9.7 times faster than the original's thaw; a ptrace thaw
+1.7 ms (ours: 2.7), 8.9 times faster; and a ptrace freeze that reads
+each process once (for the order of the token) 5.3 ms (ours: 11.6), 1.2
 times the cgroup freezer's.  Of the targets this release is measured
 against for idle machines (6 times faster to freeze and 10 times faster
 to thaw than the original, within 3 times the cgroup freezer), the
-ptrace freeze is met in both runs (3.0 and 2.9 times the cgroup
-freezer); the signal thaw is at 5.6 and 5.3 times, the ptrace thaw at
-5.4 and 5.3, and the signal freeze at 2.1 and 1.8.  The thaw targets
-are beyond the floor on this machine in both runs (9.0 to 9.5 times).
-The signal freeze's floor (6.7 and 7.0 times) leaves out the sweep's
+ptrace freeze is met in both runs (2.6 and 2.4 times the cgroup
+freezer); the signal thaw is at 5.6 and 5.8 times, the ptrace thaw at
+5.7 and 5.9, and the signal freeze at 2.1 and 2.1.  The thaw targets
+are beyond the floor on this machine in both runs (8.9 to 9.9 times).
+The signal freeze's floor (6.9 and 6.4 times) leaves out the sweep's
 third read of each process, with which it is below 6, and each
 process's own run into its stop comes on top of that.  Of the other
-targets, both runs met the busy ones (freeze 429 and 392 times faster,
-signal thaw 66 and 93 ms, ptrace freeze 17 and 16 ms) and the memory
-per process at 10000 (0.2 and 0.5 times that at 1000), and missed the
-chain (5.7 and 4.3 times, for 20); the signal time per process at 10000
-was 1.32 in the first (for 1.3) and 1.03 in the second.
+targets, both runs met the busy ones (freeze 387 and 448 times faster,
+signal thaw 62 and 63 ms, ptrace freeze 16 and 15 ms) and the memory
+per process at 10000 (0.8 and 0.2 times that at 1000), and missed the
+chain (8.1 and 6.1 times, for 20) and the signal time per process at
+10000 (1.34 and 1.52, for 1.3; 1.24 and 1.03 in two runs earlier that
+day).
 
 Which method: C<ptrace> is the one parents cannot notice (see
 L</METHODS>) and freezes faster in every scenario above; C<signal> (the
