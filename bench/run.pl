@@ -74,22 +74,14 @@ sub halted_seen_by_child {
     return $? == 0;
 }
 
-# Between two repetitions.  With $idle, also until no more threads are
-# runnable than there are CPUs (at most 2 s): 20 ms after a thaw of 10000
-# processes 5000-8000 of them were still runnable on their way back to
-# sleep, and the next freeze stopped a contended machine, not an idle one
-# (at SCHED_FIFO, which kept them runnable: 250-390 ms against 180-290).
-my $cpus = () = glob '/sys/devices/system/cpu/cpu[0-9]*';
+# Between two repetitions.  With $idle, also until the machine is idle
+# (wait_idle, at most 2 s): without it, the next freeze after a thaw of
+# 10000 processes stopped a contended machine, not an idle one (at
+# SCHED_FIFO, which kept them runnable: 250-390 ms against 180-290).
 sub settle {
     my ($idle) = @_;
     sleep 0.02;
-    my $until = time + 2;
-    while ($idle && time < $until) {
-        open my $fh, '<', '/proc/loadavg' or last;
-        my ($runnable) = (<$fh> // '') =~ m{ (\d+)/} or last;
-        last if $runnable - 1 < ($cpus || 1);
-        sleep 0.005;
-    }
+    wait_idle(2) if $idle;
 }
 
 sub median { my @s = sort { $a <=> $b } @_; return @s ? $s[$#s / 2] : undef }
@@ -252,7 +244,7 @@ push @contenders, [ 'cgroup v1', \&cgroup_freeze ] if cgroup_setup();
 push @contenders, [ 'original', other_module($opt{original}) ] if $opt{original};
 
 printf "# %s, %d cores, kernel %s, perl %s, %d repetitions, medians in ms\n",
-    (POSIX::uname())[1], $cpus, (POSIX::uname())[2], $^V, $opt{reps};
+    (POSIX::uname())[1], scalar(() = glob '/sys/devices/system/cpu/cpu[0-9]*'), (POSIX::uname())[2], $^V, $opt{reps};
 my @names = map { $_->[0] } @contenders;
 printf "%-24s %6s | %s\n", 'scenario', 'procs', join ' | ', map { sprintf '%-19s', "$_ freeze/thaw" } @names;
 

@@ -59,14 +59,9 @@ sub cycle_ok {
 {
     my @procs = map { spawn_workload('threads', 4, 'idle') } 1 .. 140;
     my $z = spawn_workload('zombieleader', 4, 'idle');
-    my $cpus = () = glob '/sys/devices/system/cpu/cpu[0-9]*';
     my $idle = 0;
     for my $cycle (1 .. 10) {
-        wait_until(sub {
-            open my $fh, '<', '/proc/loadavg' or return 1;
-            my ($runnable) = (<$fh> // '') =~ m{ (\d+)/};
-            return !defined $runnable || $runnable - 1 < $cpus;
-        }, 2);
+        wait_idle(2);
         my $t = Sys::FreezeThaw::freeze();
         my $r = Sys::FreezeThaw::last_freeze();
         $idle++ unless $r->{realtime};

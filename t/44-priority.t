@@ -73,24 +73,6 @@ kill_tree(@busy);
 # run at SCHED_FIFO.  /proc/loadavg counts the whole machine (a container
 # shares its host's): the first case needs a machine idle without us.
 
-# Threads runnable on the machine now, this one among them.
-sub runnable {
-    open my $fh, '<', '/proc/loadavg' or return undef;
-    my ($n) = (<$fh> // '') =~ m{ (\d+)/};
-    return $n;
-}
-
-# CPUs online, as sysconf(_SC_NPROCESSORS_ONLN) counts them.
-sub cpus_online {
-    open my $fh, '<', '/sys/devices/system/cpu/online' or return undef;
-    my $n = 0;
-    for (split /,/, <$fh> // '') {
-        my ($a, $b) = split /-/;
-        $n += defined $b ? $b - $a + 1 : 1;
-    }
-    return $n;
-}
-
 SKIP: {
     skip 'only root of the machine may raise priorities', 4 unless $is_root;
     my $cpus = cpus_online() or skip 'no /sys/devices/system/cpu/online', 4;
@@ -98,7 +80,7 @@ SKIP: {
         my ($what, $n, $want) = @$case;
         SKIP: {
             if (!$want) {
-                my $busy = grep { (runnable() // 99) > 1 && sleep 0.01 } 1 .. 10;
+                my $busy = grep { my $b = (runnable_threads() // 99) > 1; sleep 0.01; $b } 1 .. 10;
                 skip "$what: the machine is not idle without us ($busy of 10 looks)", 2 if $busy > 2;
             }
             my @load = map { spawn_workload('busy') } 1 .. $n;
