@@ -100,10 +100,11 @@ kill_tree($tracer, $stubborn);
 }
 
 # Permission denied: a freezer without the right to signal the others.
-SKIP: {
+# A child drops to nobody (every other process here belongs to root) and
+# freezes without and with partial_ok: a line of what it saw for each.
+sub unprivileged_freezes {
     my $pid = open(my $from_child, '-|') // die "fork: $!";
     if (!$pid) {
-        # The child drops to nobody; every other process here belongs to root.
         POSIX::setgid(65534);
         POSIX::setuid(65534) or do { print "cannot-setuid\n"; POSIX::_exit(0) };
         for my $partial (0, 1) {
@@ -118,6 +119,11 @@ SKIP: {
     }
     my @lines = <$from_child>;
     close $from_child;
+    return @lines;
+}
+
+SKIP: {
+    my @lines = unprivileged_freezes();
     skip 'cannot change to an unprivileged user in this namespace', 6 if "@lines" =~ /cannot-setuid/;
     my ($strict) = grep { /^partial=0/ } @lines;
     my ($partial) = grep { /^partial=1/ } @lines;
@@ -130,6 +136,22 @@ SKIP: {
          'unprivileged with PARTIAL_OK: goes on, keeps them, reports them');
     ok(none_stopped(), 'unprivileged: nothing left stopped');
     is_deeply([ halted_in($$) ], [], 'unprivileged: the caller\'s parent runs');
+}
+
+# The same with 150 more: the permission of 128 or more is asked from a
+# thread per CPU, and the refused are then named one by one.
+SKIP: {
+    my $flat = spawn_workload({ ready => 150 }, 'tree', 1, 149, 'idle');
+    my @lines = unprivileged_freezes();
+    skip 'cannot change to an unprivileged user in this namespace', 3 if "@lines" =~ /cannot-setuid/;
+    my ($strict) = grep { /^partial=0/ } @lines;
+    my ($last) = sort { $b <=> $a } descendants($flat);
+    like($strict, qr/token=none err=unable to stop some processes: [\d ]+ \(.*permission denied/,
+         'unprivileged, 150 more: freeze fails saying permission denied');
+    like($strict, qr/processes: (?:\d+ )*$last[ (]/, 'unprivileged, 150 more: the message names the last of them');
+    is_deeply([ halted_in($flat, descendants($flat)), grep { !none_stopped() } 1 ], [],
+              'unprivileged, 150 more: nothing left stopped');
+    kill_tree($flat);
 }
 
 kill_tree(@others);
