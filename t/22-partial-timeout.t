@@ -145,10 +145,13 @@ SKIP: {
     my @lines = unprivileged_freezes();
     skip 'cannot change to an unprivileged user in this namespace', 3 if "@lines" =~ /cannot-setuid/;
     my ($strict) = grep { /^partial=0/ } @lines;
+    # With ptrace the guard passes back 64 notes at most (the message
+    # counts the rest): there the first of them is named.
     my ($last) = sort { $b <=> $a } descendants($flat);
+    my $named = FreezeThawTest::method() eq 'ptrace' ? $flat : $last;
     like($strict, qr/token=none err=unable to stop some processes: [\d ]+ \(.*permission denied/,
          'unprivileged, 150 more: freeze fails saying permission denied');
-    like($strict, qr/processes: (?:\d+ )*$last[ (]/, 'unprivileged, 150 more: the message names the last of them');
+    like($strict, qr/processes: (?:\d+ )*$named[ (]/, 'unprivileged, 150 more: the message names them');
     is_deeply([ halted_in($flat, descendants($flat)), grep { !none_stopped() } 1 ], [],
               'unprivileged, 150 more: nothing left stopped');
     kill_tree($flat);
