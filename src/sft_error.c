@@ -34,6 +34,7 @@ void sft_notes_append(struct sft_notes *to, const struct sft_notes *from)
     for (i = 0; i < from->n; i++)
         sft_notes_add(to, from->v[i].pid, from->v[i].comm, from->v[i].state, from->v[i].reason, from->v[i].err);
     to->lost += from->lost;
+    to->unpassed += from->unpassed;
 }
 
 int sft_error_set(struct sft_error *e, int code, int err, const char *what)
@@ -145,6 +146,8 @@ static void format_notes(FILE *f, const struct sft_notes *l)
     }
     if (l->n > shown)
         fprintf(f, "; and %zu more", l->n - shown);
+    if (l->unpassed)
+        fprintf(f, "; %zu more not passed back by the guard", l->unpassed);
     if (l->lost)
         fprintf(f, "; %zu more not listed: out of memory", l->lost);
     fputc(')', f);

@@ -54,6 +54,8 @@ struct sft_notes {
     struct sft_note *v;
     size_t n, cap;
     size_t lost;              /* notes dropped because memory ran out     */
+    size_t unpassed;          /* notes the guard made but could not pass
+                                 back (its mapping holds 64)              */
 };
 
 /* Appends a note about one process; comm may be NULL.  Never fails: when
@@ -62,7 +64,8 @@ void sft_notes_add(struct sft_notes *l, pid_t pid, const char *comm,
                    char state, int reason, int err);
 void sft_notes_free(struct sft_notes *l);
 
-/* Appends copies of every note of from (and its count of lost ones). */
+/* Appends copies of every note of from (and its counts of lost and
+ * unpassed ones). */
 void sft_notes_append(struct sft_notes *to, const struct sft_notes *from);
 
 struct sft_error {

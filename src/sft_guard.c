@@ -1092,7 +1092,7 @@ int sft_guard_ptrace_freeze(struct sft_guard *g, const struct sft_freeze_opts *o
         sft_error_note(err, s->err_notes[i].pid, s->err_notes[i].comm, s->err_notes[i].state,
                        s->err_notes[i].reason, s->err_notes[i].err);
     if (s->err_nnotes > SHARED_NOTES)
-        err->notes.lost += s->err_nnotes - SHARED_NOTES;
+        err->notes.unpassed += s->err_nnotes - SHARED_NOTES;
     *nfallback = s->nfallback;
     if (*nfallback > SHARED_NOTES)
         *nfallback = SHARED_NOTES;

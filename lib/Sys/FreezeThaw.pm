@@ -640,8 +640,10 @@ for at most 20 of them, the command name (in double quotes, with
 non-printable bytes escaped as C<\n>, C<\xHH> and so on) and the reason:
 C<timed out in state X> (X is the state letter last read from
 F</proc>: C<R> running, C<D> uninterruptible sleep, ...) or
-C<permission denied> (C<$!> is then C<EPERM>).  Everything that was
-stopped has been continued.
+C<permission denied> (C<$!> is then C<EPERM>).  With C<ptrace> the
+guard passes back 64 of them at most: the list names those, and the
+details end with C<N more not passed back by the guard>.  Everything
+that was stopped has been continued.
 
 =item cannot read /proc: REASON
 

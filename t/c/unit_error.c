@@ -48,8 +48,17 @@ int main(void)
     ok(strstr(msg, "119 \"w\": timed out in state R; and 5 more)") != NULL, "details capped at 20");
     ok(strstr(msg, "120 \"w\"") == NULL, "no details past the cap");
     free(msg);
+    e.notes.unpassed = 91;
+    msg = sft_error_format(&e);
+    ok(strstr(msg, "; and 5 more; 91 more not passed back by the guard)") != NULL
+       && strstr(msg, "out of memory") == NULL, "notes the guard could not pass back: counted, not blamed on memory");
+    free(msg);
+    e.notes.lost = 2;
+    msg = sft_error_format(&e);
+    ok(strstr(msg, "; 2 more not listed: out of memory)") != NULL, "notes lost to memory: said so");
+    free(msg);
     sft_error_free(&e);
-    ok(e.notes.v == NULL && e.notes.n == 0, "free resets the struct");
+    ok(e.notes.v == NULL && e.notes.n == 0 && e.notes.unpassed == 0, "free resets the struct");
 
     {
         struct sft_notes a, b;
@@ -59,11 +68,12 @@ int main(void)
         sft_notes_add(&b, 8, "eight", 'D', SFT_R_DSLEEP, 0);
         sft_notes_add(&b, 9, NULL, 0, SFT_R_EPERM, 1);
         b.lost = 3;
+        b.unpassed = 4;
         sft_notes_append(&a, &b);
         ok(a.n == 3 && a.v[0].pid == 7 && a.v[1].pid == 8 && a.v[2].pid == 9, "append: the other's notes after ours");
         ok(strcmp(a.v[1].comm, "eight") == 0 && a.v[1].state == 'D' && a.v[1].reason == SFT_R_DSLEEP
            && a.v[2].reason == SFT_R_EPERM && a.v[2].err == 1, "append: each note whole");
-        ok(a.lost == 3 && b.n == 2, "append: the lost count added, the other untouched");
+        ok(a.lost == 3 && a.unpassed == 4 && b.n == 2, "append: the lost and unpassed counts added, the other untouched");
         sft_notes_free(&a);
         sft_notes_free(&b);
     }
