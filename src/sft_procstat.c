@@ -76,6 +76,25 @@ int sft_stat_parse(const char *buf, size_t len, struct sft_stat *out)
     return 0;
 }
 
+int sft_stat_parse_cpu(const char *buf, size_t len)
+{
+    const char *end = buf + len, *p = memrchr(buf, ')', len);
+    unsigned long long v;
+    int field;
+
+    if (!p || end - p < 3 || p[1] != ' ')
+        return -1;
+    p += 2;                              /* at field 3, the state */
+    p = memchr(p, ' ', (size_t)(end - p));
+    if (!p)
+        return -1;
+    p++;
+    for (field = 4; field <= 39; field++)
+        if (next_field(&p, end, &v) != 0)
+            return -1;
+    return v <= 0x7fffffffULL ? (int)v : -1;
+}
+
 int sft_stat_pread(int fd, struct sft_stat *out)
 {
     char buf[2048];

@@ -32,6 +32,10 @@ struct sft_stat {
  * Returns 0, or -1 if the text is not a stat line. */
 int sft_stat_parse(const char *buf, size_t len, struct sft_stat *out);
 
+/* The CPU the task last ran on, or waits for (field 39, processor), from
+ * the text of a stat file; -1 if the text has none. */
+int sft_stat_parse_cpu(const char *buf, size_t len);
+
 /* Reads and parses the stat file at path.  Returns 0, or -1 with errno set
  * (ENOENT or ESRCH: the process or thread is gone; EINVAL: unparsable). */
 int sft_stat_read(const char *path, struct sft_stat *out);

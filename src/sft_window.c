@@ -47,6 +47,7 @@ int sft_window_freeze(struct sft_window *w, struct sft_freeze_opts *o, double ma
      * milliseconds apart. */
     o->load = sft_load_now();   /* before the guard, whose start is not load */
     sft_boost_begin_at(&boost, o->load);
+    w->crowded = boost.active;
 
     /* Signals that would end the caller are held while the freeze runs
      * (with ptrace it starts with the guard); the method ends the freeze
@@ -111,8 +112,8 @@ int sft_window_thaw(struct sft_window *w)
     }
     /* At normal priority the caller waited up to a second, behind every
      * busy process it woke, for the guard's reply or the end of its own
-     * SIGCONT loop. */
-    sft_boost_begin(&boost, 0);
+     * SIGCONT loop; and as long again when it went back to it after. */
+    sft_boost_begin(&boost, w->crowded ? SFT_BOOST_SHORT_RETURN : 0);
     cut = sft_guard_begin_thaw(&w->guard);
     sft_error_init(&err);
     if (!cut && sft_guard_is_tracer(&w->guard))
@@ -122,7 +123,10 @@ int sft_window_thaw(struct sft_window *w)
     sft_error_free(&err);
     sft_guard_release(&w->guard);
     sft_token_close_pidfds(&w->token);
-    sft_boost_end(&boost);
+    if (w->crowded)
+        sft_boost_end_among(&boost, w->token.pids, w->token.npids);
+    else
+        sft_boost_end(&boost);
     restore_job_signals(w);
     return cut ? 0 : killed ? 2 : 1;
 }

@@ -21,6 +21,9 @@ struct sft_window {
     struct sft_guard guard;
     struct sigaction saved_job[3];    /* TSTP, TTIN, TTOU, as they were */
     int thawed;
+    /* The freeze found the CPUs contended and rose to SCHED_FIFO: the thaw
+     * will wake a crowd (see SFT_BOOST_SHORT_RETURN). */
+    int crowded;
     /* ptrace: processes stopped with signals instead (the first ones) */
     pid_t fallback[SFT_WINDOW_FALLBACK_MAX];
     size_t nfallback;

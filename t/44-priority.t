@@ -22,6 +22,25 @@ my $is_root = do {
 my @busy = (spawn_workload({ ready => 21 }, 'tree', 1, 20, 'busy'), spawn_workload('threads', 4, 'busy'));
 is_deeply([ not_normal() ], [], 'before: every thread at SCHED_OTHER');
 
+# What of the caller's scheduling a thaw of a crowded machine changes for a
+# moment (see SFT_BOOST_SHORT_RETURN in src/sft_boost.h): its slice (0.1 ms
+# until it is back at its own policy) and the CPUs it may run on (one, while
+# it goes back on the CPU fewest of the processes it woke wait for).  The
+# slice shows in /proc/self/sched where the kernel keeps scheduler
+# statistics (se.slice, Linux 6.6 and later).
+sub caller_scheduling {
+    my %s = (nice => getpriority(0, 0));
+    if (open my $fh, '<', '/proc/self/status') {
+        while (<$fh>) { $s{cpus} = $1 if /^Cpus_allowed_list:\s*(\S+)/ }
+    }
+    if (open my $fh, '<', '/proc/self/sched') {
+        while (<$fh>) { $s{slice} = $1 if /^se\.slice\s*:\s*(\d+)/ }
+    }
+    return \%s;
+}
+my $own = caller_scheduling();
+sub _own_stat { open my $fh, '<', '/proc/self/stat' or return ''; local $/; return <$fh> // '' }
+
 my %nudged;
 for my $method (qw(signal ptrace)) {
     my $nudged = 0;
@@ -34,6 +53,7 @@ for my $method (qw(signal ptrace)) {
         is_deeply(\@odd, [], "$method cycle $cycle: frozen, every process (the caller too) has its own policy")
             or diag("@odd");
         is_deeply([ not_normal($r->{guard_pid}) ], [], "$method cycle $cycle: thawed, the same (the guard, on its way out, aside)");
+        is_deeply(caller_scheduling(), $own, "$method cycle $cycle: the caller's nice, CPUs and slice as they were");
     }
     note("$method: $nudged processes ran at SCHED_FIFO until they stopped, over 20 cycles");
     $nudged{$method} = $nudged;
@@ -63,6 +83,48 @@ SKIP: {
 }
 
 kill_tree(@busy);
+
+# A thaw of a crowded machine puts the caller back on the CPU where fewest
+# of the processes it woke wait, for the moment it goes back to its own
+# policy, then gives it back its own CPUs.  Made certain here: every busy
+# process may run on CPU 0 only, and so may the caller while it freezes;
+# before the thaw it may run on all of them again, and stays on CPU 0 until
+# the thaw moves it.  Its CPUs must be all of them after (with the mask
+# left as the move set it: the CPU it moved to alone).
+SKIP: {
+    my ($taskset) = grep { -x } map { "$_/taskset" } split /:/, $ENV{PATH} // '';
+    my $cpus = cpus_online();
+    skip 'only root of the machine may raise priorities', 10 unless $is_root;
+    skip 'needs 2 CPUs and taskset(1)', 10 unless $taskset && $cpus && $cpus >= 2;
+    my $all = '0-' . ($cpus - 1);
+    my $pin = sub {
+        my ($list, @pids) = @_;
+        for my $pid (@pids) {
+            my $said = `$taskset -a -p -c $list $pid 2>&1`;
+            return 0 if $?;
+        }
+        return 1;
+    };
+    my @crowd = map { spawn_workload('busy') } 1 .. 30;
+    ok($pin->('0', @crowd), 'the crowd may run on CPU 0 only');
+    my $before = caller_scheduling();
+    for my $method (qw(signal ptrace)) {
+        my $elsewhere = 0;
+        for my $cycle (1 .. 5) {
+            $pin->('0', $$);
+            my $t = Sys::FreezeThaw::freeze({ method => $method });
+            my $fifo = Sys::FreezeThaw::last_freeze()->{realtime};
+            $pin->($all, $$);
+            Sys::FreezeThaw::thaw($t);
+            my $after = caller_scheduling();
+            $elsewhere++ if (split ' ', (_own_stat() =~ /\) (.*)/s)[0])[36] != 0;
+            is_deeply($after, $before, "$method, crowd on CPU 0, cycle $cycle: the caller's CPUs, nice and slice as they were")
+                or diag("the freeze ran at SCHED_FIFO: $fifo");
+        }
+        note("$method: the caller ran elsewhere than CPU 0 right after $elsewhere of 5 thaws");
+    }
+    kill_tree(@crowd);
+}
 
 # Whether the freezer runs at SCHED_FIFO is decided from the machine as
 # the freeze finds it, before its guard starts: the guard's own start is

@@ -1,7 +1,9 @@
 /* unit_procstat.c - the /proc/PID/stat parser against hostile command names. */
+#define _GNU_SOURCE
 #include "tap.h"
 #include "sft_procstat.h"
 
+#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -88,6 +90,20 @@ int main(void)
     ok(!sft_state_is_halted('R') && !sft_state_is_halted('S') && !sft_state_is_halted('D')
        && !sft_state_is_halted('I'), "R, S, D, I are not");
 
+    /* Field 39, the CPU, counted from the last ')'. */
+    {
+        const char *line = "77 (a) b) c) S 1 5 5 0 -1 4194560 10 0 0 0 3 4 0 0 20 -5 1 0 987654 1234 56 "
+                           "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 3 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
+        char own[1024];
+        FILE *f = fopen("/proc/self/stat", "r");
+        size_t n = f ? fread(own, 1, sizeof own, f) : 0;
+        if (f)
+            fclose(f);
+        ok(sft_stat_parse_cpu(line, strlen(line)) == 3, "CPU of a process whose name holds ') '");
+        ok(sft_stat_parse_cpu(line, 60) == -1, "a line cut before field 39 has no CPU");
+        ok(sft_stat_parse_cpu("77 (a", 5) == -1, "no ')': no CPU");
+        ok(n > 0 && sft_stat_parse_cpu(own, n) == sched_getcpu(), "our own CPU, as sched_getcpu says");
+    }
     /* A real file: our own stat. */
     ok(sft_stat_read("/proc/self/stat", &st) == 0 && st.state == 'R' && st.pid == getpid(),
        "reads /proc/self/stat");
