@@ -748,33 +748,32 @@ freeze / thaw as the calling Perl code sees them, measured as root on a
 of two full runs that day at this release's code):
 
   scenario              procs   signal          ptrace          kill(-1)       cgroup v1      original 0.01
-  flat idle               100    4.2 /   0.5     3.1 /   0.8     2.1 /  0.5     0.7 /  0.5      4.5 /   1.4
-  flat idle              1000   17.0 /   2.7    11.6 /   2.7    19.6 /  4.3     4.5 /  3.4     36.1 /  15.5
-  flat idle             10000  228   /  24     132   /  27     229   / 73      55   / 60      406   / 202
-  flat busy              1000   20.0 /  62      15.6 / 1138     21   / 3744     3.6 / 4065   7758   / 7035
-  chain idle             1000   30.2 /   6.5    12.8 /   3.0    19.4 /  4.6     5.2 /  4.1    245   /  17.3
-  tree idle (fanout 4)   1365   28.8 /   3.6    15.3 /   4.1    29.6 /  7.6     6.2 /  5.3     54.1 /  22.7
-  8-thread idle           250   19.9 /   3.2    16.2 /   5.0    29.0 /  7.2     8.6 /  6.9     17.4 /  11.2
+  flat idle               100    3.1 /   0.5     3.0 /   0.7     1.6 /  0.4     0.6 /  0.4      4.3 /   1.4
+  flat idle              1000   15.7 /   2.4    10.2 /   2.6    17.5 /  3.8     4.1 /  3.1     31.8 /  14.8
+  flat idle             10000  232   /  24     106   /  27     223   / 66      67   / 54      404   / 194
+  flat busy              1000   18.3 /  14      16.0 /   40     20   / 4214     3.7 / 3589   7956   / 6912
+  chain idle             1000   17.0 /   3.5    10.2 /   3.1    16.9 /  4.7     3.5 /  3.1    172   /  16.5
+  tree idle (fanout 4)   1365   20.2 /   3.1    13.1 /   3.2    24.2 /  5.5     6.0 /  4.3     50.0 /  20.8
+  8-thread idle           250   16.9 /   2.8    14.5 /   5.1    27.0 /  6.7     7.4 /  5.6     15.5 /  10.6
 
 The check of each freeze runs in a child process while the caller waits,
 so that the caller's window is as short as the original's, which is
 timed with nothing in it.  Between runs, the medians move by up to a
 half on this machine, and some by more: in the second run of that day
-the signal freeze of 1000 idle processes took 16.4 ms, of 10000 250, of
-the chain 35.5; the original's freeze of 1000 idle processes took 33 to
-55 ms over three days, its chain 158 to 245 (1252 in one run).  The
-signal freeze of the chain is slower in a full run than alone (30 to 35
-ms in the two runs, 24 to 30 alone): after the benchmark's 10000
-processes, it took twice as long (not explained).
+the signal freeze of 1000 idle processes took 15.4 ms, of 10000 228, of
+the chain 27.9; the original's freeze of 1000 idle processes took 32 to
+55 ms over four days, its chain 158 to 245 (1252 in one run).  The
+signal freeze of the chain varies most: 17.0 and 27.9 ms in the two
+runs, 30 to 35 in full runs of the day before, 21 to 26 alone.
 Between two repetitions of an idle scenario the benchmark waits until
 no more threads are runnable than there are CPUs: 20 ms after a thaw of
 10000 processes, 5000 to 8000 of them were still on their way back to
 sleep, and the next freeze found a busy machine.
 
 The first freeze a process makes costs what the later ones do: for
-1000 idle processes 18.7 ms (signal) and 11.7 (ptrace) in the run above,
+1000 idle processes 16.0 ms (signal) and 11.0 (ptrace) in the run above,
 each in a fresh process as a one-shot script or the L<freezethaw>
-command makes it, against 36.5 for the original (the table's original
+command makes it, against 32.5 for the original (the table's original
 column is timed that way too).  It used to cost two to three times a
 later one (40 to 60 ms): the kernel grew the process's descriptor table
 step by step while the reads ran from several threads, and each step
@@ -797,33 +796,41 @@ every signal and end before the call returns (a thread the machine gives
 no CPU before the work is done is left to end by itself); a pass is
 wholly continued before its parents' pass begins.
 
-On a machine full of busy processes a freeze is 387 times faster than
-the original's (499 times with ptrace): the freezer runs at the lowest
+On a machine full of busy processes a freeze is 435 times faster than
+the original's (497 times with ptrace): the freezer runs at the lowest
 real-time priority while it works when the CPUs are contended as it
 begins (C<realtime> in C<last_freeze>; see L</SAFETY>), and a process
 that has not stopped at the first look runs at that priority until it
 stops, for at most 2 ms (C<nudged>).  Both need C<CAP_SYS_NICE>, which
 root has; otherwise nothing changes.  The signal thaw's C<SIGCONT>s take
-under 1 ms; what the caller sees beyond that is the wait, back at normal
-priority, for a CPU among the 1000 processes it woke, which the kernel's
-scheduler decides: 62 ms after a signal thaw and 1138 after a ptrace
-thaw in the run above, 63 and 1156 in the second run (851 after a signal
-thaw in another run of that day); single thaws
-range from 2 ms to about 1 s.  A caller that itself ran for some 25 ms
-of CPU time inside the window (the check above, done in the caller,
-did) waits 0.8 to 1 s after a signal thaw.
+under 1 ms; what the caller sees beyond that is its wait, back at normal
+priority, for a CPU among the 1000 processes it woke: 14 ms after a
+signal thaw and 40 after a ptrace thaw in the run above, 22 and 54 in
+the second.  It was 62 to 1138 ms in earlier runs, and single thaws up
+to 1.2 s: nearly all the processes a thaw wakes wait on one CPU (they
+stopped there, the freezer holding the other), and the kernel's
+scheduler (EEVDF) runs first the task whose request ends first, where
+the caller came back with most of a 1.4 ms request left.  So a thaw
+after a freeze that ran at C<SCHED_FIFO> takes the shortest slice the
+kernel grants (0.1 ms, Linux 6.12 and later) for its way back, and goes
+back on the CPU where fewest of a sample of 32 of the processes wait
+(see L</SAFETY> for what it gives back).  Alternated in one run, 12
+thaws each: medians 124 -> 24 ms, the longest 1023 -> 53 with signals;
+ptrace, 8 each, 1166 -> 87.  For about a second after such a thaw the
+processes themselves stay where they woke, most on one CPU, until the
+kernel's load balancer spreads them.
 
-The freeze time per process at 10000 processes is 1.34 (signal) and
-1.13 (ptrace) times that at 1000 in the run above, 1.52 and 0.94 in the
+The freeze time per process at 10000 processes is 1.48 (signal) and
+1.04 (ptrace) times that at 1000 in the run above, 1.47 and 0.93 in the
 second (0.74 to 2.20 with signals over every full run so far).  At
 10000 every operation costs more per process here (F<bench/floor.c>:
 the first read of a stat file 5.7 microseconds against 3.7 at 1000, a
 read again 5.5 against 2.7, a SIGSTOP 4.3 against 2.7): the least a
 signal freeze could take grows 1.6 times per process by itself.  A
 signal freeze grows the caller by about 30 to 140 kB at its peak for
-1000 processes and 250 kB for 10000.  The dead man's switch continues
-100 frozen processes 1.4 to 8 ms after the freezing process is killed
-(median 2.4 ms in both runs).  A caller of 1 GB froze 10
+1000 processes and 250 to 290 kB for 10000.  The dead man's switch
+continues 100 frozen processes 1.4 to 24 ms after the freezing process is
+killed (median 1.8 and 2.3 ms in the two runs).  A caller of 1 GB froze 10
 processes in 1.3 (signal) and 1.6 ms (ptrace), against 47 and 43 ms
 with a guard forked from it (medians of 15): the guard starts from its
 own program (see L</SAFETY>).
@@ -838,14 +845,14 @@ load).  Shared by the pid modulo their number instead, processes made
 one after another with 8 threads each (8 pids apart) all fell to one
 thread: 250 of them froze in 26.5-27.5 ms, now 16.3-16.8.
 
-Where this release is not fast yet: an idle machine freezes only 2.1
-(signal) and 2.9 to 3.1 (ptrace) times faster than with the original
-and 2.4 to 3.8 times slower than the cgroup freezer, and a
+Where this release is not fast yet: an idle machine freezes only 2.0
+to 2.2 (signal) and 3.0 to 3.1 (ptrace) times faster than with the
+original and 2.5 to 3.8 times slower than the cgroup freezer, and a
 multi-threaded machine 0.9 times as fast as with the original with
-signals and about as fast with ptrace (0.98 and 1.07 times; the original
-does not wait for threads other than the first).  A chain freezes 6 to
-8 (signal) and 17.6 to 19.1 (ptrace) times faster than the original in
-the two runs.  Most of it is F</proc> and the kernel's own work per
+signals and about as fast with ptrace (1.07 and 1.10 times; the original
+does not wait for threads other than the first).  A chain freezes 10.1
+and 7.5 (signal) and 16.9 and 19.4 (ptrace) times faster than the
+original in the two runs.  Most of it is F</proc> and the kernel's own work per
 process.  The signal method reads each process three times (found,
 confirmed stopped, swept at the end), opens a pidfd to signal it, and
 stops it, and each process stopped must itself run to stop; ptrace
@@ -857,35 +864,34 @@ C<make bench> measures what these operations cost on the machine it runs
 on (F<bench/floor.c>: each alone, per process, on the same trees, from
 one thread and from one thread per CPU at once) and prints the least
 time each method could take from them.  In the run above, for 1000 idle
-processes: a stat file's first read 4.5 microseconds (2.1 from two
-threads at once), a read again 2.8, a pidfd 1.0, SIGSTOP 2.6 (1.2 from
-two threads), SIGCONT through the pidfd 2.2 (1.2 from two threads) and
-its close 0.7, seizing, interrupting and collecting a process 4.4 (3.1
-from two threads), a detach 2.3 (1.7 from two threads).  Spread over two
+processes: a stat file's first read 3.4 microseconds (2.0 from two
+threads at once), a read again 2.6, a pidfd 1.0, SIGSTOP 2.6 (1.2 from
+two threads), SIGCONT through the pidfd 2.4 (1.3 from two threads) and
+its close 0.7, seizing, interrupting and collecting a process 3.7 (3.4
+from two threads), a detach 2.4 (1.8 from two threads).  Spread over two
 threads, a signal freeze that opens a pidfd for each process and looks
-at it once before its stop and once after cannot take less than 5.2 ms
-here (ours: 17.0), 6.9 times faster than the original, though that
+at it once before its stop and once after cannot take less than 4.9 ms
+here (ours: 15.7), 6.5 times faster than the original, though that
 leaves out each process's own run into its stop, which a freezer must
-wait for, and the sweep at the end; a signal thaw not less than 1.6 ms
-(ours: 2.7), 9.7 times faster than the original's thaw; a ptrace thaw
-1.7 ms (ours: 2.7), 8.9 times faster; and a ptrace freeze that reads
-each process once (for the order of the token) 5.3 ms (ours: 11.6), 1.2
+wait for, and the sweep at the end; a signal thaw not less than 1.7 ms
+(ours: 2.4), 8.8 times faster than the original's thaw; a ptrace thaw
+1.8 ms (ours: 2.6), 8.3 times faster; and a ptrace freeze that reads
+each process once (for the order of the token) 5.4 ms (ours: 10.2), 1.3
 times the cgroup freezer's.  Of the targets this release is measured
 against for idle machines (6 times faster to freeze and 10 times faster
 to thaw than the original, within 3 times the cgroup freezer), the
-ptrace freeze is met in both runs (2.6 and 2.4 times the cgroup
-freezer); the signal thaw is at 5.6 and 5.8 times, the ptrace thaw at
-5.7 and 5.9, and the signal freeze at 2.1 and 2.1.  The thaw targets
-are beyond the floor on this machine in both runs (8.9 to 9.9 times).
-The signal freeze's floor (6.9 and 6.4 times) leaves out the sweep's
+ptrace freeze is met in both runs (2.5 and 2.8 times the cgroup
+freezer); the signal thaw is at 6.1 and 4.3 times, the ptrace thaw at
+5.7 and 5.4, and the signal freeze at 2.0 and 2.2.  The thaw targets
+are beyond the floor on this machine in both runs (8.0 to 8.8 times).
+The signal freeze's floor (6.5 and 6.8 times) leaves out the sweep's
 third read of each process, with which it is below 6, and each
 process's own run into its stop comes on top of that.  Of the other
-targets, both runs met the busy ones (freeze 387 and 448 times faster,
-signal thaw 62 and 63 ms, ptrace freeze 16 and 15 ms) and the memory
-per process at 10000 (0.8 and 0.2 times that at 1000), and missed the
-chain (8.1 and 6.1 times, for 20) and the signal time per process at
-10000 (1.34 and 1.52, for 1.3; 1.24 and 1.03 in two runs earlier that
-day).
+targets, both runs met the busy ones (freeze 435 and 369 times faster,
+signal thaw 14 and 22 ms, ptrace freeze 16 and 16 ms) and the memory
+per process at 10000 (0.9 and 0.3 times that at 1000), and missed the
+chain (10.1 and 7.5 times, for 20) and the signal time per process at
+10000 (1.48 and 1.47, for 1.3).
 
 Which method: C<ptrace> is the one parents cannot notice (see
 L</METHODS>) and freezes faster in every scenario above; C<signal> (the
