@@ -60,6 +60,24 @@ static __attribute__((unused)) long fd_table_size(void)
     return n;
 }
 
+#include <sys/stat.h>
+
+/* Writes text as dir/PID/stat, a stat file of a fake /proc. */
+static __attribute__((unused)) void write_fake_stat(const char *dir, int pid, const char *text)
+{
+    char path[512];
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/%d", dir, pid);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/%d/stat", dir, pid);
+    f = fopen(path, "w");
+    if (!f)
+        return;
+    fputs(text, f);
+    fclose(f);
+}
+
 static int done_testing(void)
 {
     printf("1..%d\n", tap_n);

@@ -23,19 +23,12 @@ static cpu_set_t cpus(int n)
  * the command name holds spaces and a ')'. */
 static void write_stat(const char *dir, int pid, int cpu)
 {
-    char path[512];
-    FILE *f;
+    char line[512];
 
-    snprintf(path, sizeof path, "%s/%d", dir, pid);
-    mkdir(path, 0700);
-    snprintf(path, sizeof path, "%s/%d/stat", dir, pid);
-    f = fopen(path, "w");
-    if (!f)
-        return;
-    fprintf(f, "%d (busy ) 1 2) R 1 5 5 0 -1 4194560 10 0 0 0 3 4 0 0 20 0 1 0 987654 1234 56 "
-               "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 %d 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
-            pid, cpu);
-    fclose(f);
+    snprintf(line, sizeof line, "%d (busy ) 1 2) R 1 5 5 0 -1 4194560 10 0 0 0 3 4 0 0 20 0 1 0 987654 1234 56 "
+             "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 %d 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+             pid, cpu);
+    write_fake_stat(dir, pid, line);
 }
 
 int main(void)

@@ -16,16 +16,11 @@ static char root[256];
 
 static void fake(int pid, const char *comm, const char *state, int ppid, unsigned long flags, int threads)
 {
-    char path[512];
-    FILE *f;
+    char line[512];
 
-    snprintf(path, sizeof path, "%s/%d", root, pid);
-    mkdir(path, 0755);
-    snprintf(path, sizeof path, "%s/%d/stat", root, pid);
-    f = fopen(path, "w");
-    fprintf(f, "%d (%s) %s %d 5 5 0 -1 %lu 10 0 0 0 3 4 0 0 20 0 %d 0 %d 1234 56 0\n",
-            pid, comm, state, ppid, flags, threads, 1000 + pid);
-    fclose(f);
+    snprintf(line, sizeof line, "%d (%s) %s %d 5 5 0 -1 %lu 10 0 0 0 3 4 0 0 20 0 %d 0 %d 1234 56 0\n",
+             pid, comm, state, ppid, flags, threads, 1000 + pid);
+    write_fake_stat(root, pid, line);
 }
 
 static int never_ours(void *ctx, pid_t pid)
