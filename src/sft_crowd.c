@@ -5,7 +5,6 @@
 #include "sft_crowd.h"
 #include "sft_procstat.h"
 
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,17 +41,11 @@ int sft_crowd_least_cpu(const pid_t *pids, size_t n, const char *procdir,
     memset(counts, 0, sizeof counts);
     step = n > SFT_CROWD_SAMPLES ? n / SFT_CROWD_SAMPLES : 1;
     for (i = 0; i < n && seen < SFT_CROWD_SAMPLES; i += step) {
-        char path[256], buf[2048];
-        ssize_t len;
-        int fd, cpu;
+        char path[256];
+        int cpu;
 
         snprintf(path, sizeof path, "%s/%ld/stat", procdir, (long)pids[i]);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            continue;
-        len = read(fd, buf, sizeof buf);
-        close(fd);
-        if (len <= 0 || (cpu = sft_stat_parse_cpu(buf, (size_t)len)) < 0 || cpu >= CPU_SETSIZE)
+        if ((cpu = sft_stat_read_cpu(path)) < 0 || cpu >= CPU_SETSIZE)
             continue;
         counts[cpu]++;
         seen++;

@@ -95,6 +95,19 @@ int sft_stat_parse_cpu(const char *buf, size_t len)
     return v <= 0x7fffffffULL ? (int)v : -1;
 }
 
+int sft_stat_read_cpu(const char *path)
+{
+    char buf[2048];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+
+    if (fd < 0)
+        return -1;
+    n = read(fd, buf, sizeof buf);
+    close(fd);
+    return n > 0 ? sft_stat_parse_cpu(buf, (size_t)n) : -1;
+}
+
 int sft_stat_pread(int fd, struct sft_stat *out)
 {
     char buf[2048];

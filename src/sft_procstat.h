@@ -36,6 +36,10 @@ int sft_stat_parse(const char *buf, size_t len, struct sft_stat *out);
  * the text of a stat file; -1 if the text has none. */
 int sft_stat_parse_cpu(const char *buf, size_t len);
 
+/* The same from the stat file at path: the CPU, or -1 (errno set when the
+ * file could not be read). */
+int sft_stat_read_cpu(const char *path);
+
 /* Reads and parses the stat file at path.  Returns 0, or -1 with errno set
  * (ENOENT or ESRCH: the process or thread is gone; EINVAL: unparsable). */
 int sft_stat_read(const char *path, struct sft_stat *out);

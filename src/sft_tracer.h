@@ -1,10 +1,9 @@
 /* sft_tracer.h - one tracer thread of the ptrace method.
  *
  * A tracer reads its part of /proc (the pids p with sft_pid_part(p, parts)
- * == part),
- * seizes and interrupts every thread of each process there that may run,
- * collects the stops, and reads its part again until nothing new runs
- * (or once only).  It holds what it seized until its thread detaches them
+ * == part), seizes and interrupts every thread of each process there that
+ * may run, collects the stops, and reads its part again until nothing new
+ * runs (or once only).  It holds what it seized until its thread detaches them
  * or ends.  sft_ptrace.c runs one per CPU, and then one over all of /proc.
  * Internal to the ptrace method.
  */

@@ -29,10 +29,7 @@ is_deeply([ not_normal() ], [], 'before: every thread at SCHED_OTHER');
 # slice shows in /proc/self/sched where the kernel keeps scheduler
 # statistics (se.slice, Linux 6.6 and later).
 sub caller_scheduling {
-    my %s = (nice => getpriority(0, 0));
-    if (open my $fh, '<', '/proc/self/status') {
-        while (<$fh>) { $s{cpus} = $1 if /^Cpus_allowed_list:\s*(\S+)/ }
-    }
+    my %s = (nice => getpriority(0, 0), cpus => status_field('self', 'Cpus_allowed_list'));
     if (open my $fh, '<', '/proc/self/sched') {
         while (<$fh>) { $s{slice} = $1 if /^se\.slice\s*:\s*(\d+)/ }
     }

@@ -11,13 +11,6 @@ use Sys::FreezeThaw;
 # guard at once, each taking the pids of its part.  The kernel says which
 # thread holds each tracee: TracerPid in /proc/TID/status.
 
-sub status_field {
-    my ($tid, $key) = @_;
-    open my $f, '<', "/proc/$tid/status" or return undef;
-    my $s = do { local $/; <$f> } // return undef;
-    return $s =~ /^\Q$key\E:\s+(\S+)/m ? $1 : undef;
-}
-
 # "pid/tid" => TracerPid, for every thread of the given processes.
 sub tracers_of {
     my %tr;

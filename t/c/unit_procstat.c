@@ -103,6 +103,8 @@ int main(void)
         ok(sft_stat_parse_cpu(line, 60) == -1, "a line cut before field 39 has no CPU");
         ok(sft_stat_parse_cpu("77 (a", 5) == -1, "no ')': no CPU");
         ok(n > 0 && sft_stat_parse_cpu(own, n) == sched_getcpu(), "our own CPU, as sched_getcpu says");
+        ok(sft_stat_read_cpu("/proc/self/stat") == sched_getcpu(), "read from the file: the same");
+        ok(sft_stat_read_cpu("/proc/0/stat") == -1, "a missing file: no CPU");
     }
     /* A real file: our own stat. */
     ok(sft_stat_read("/proc/self/stat", &st) == 0 && st.state == 'R' && st.pid == getpid(),

@@ -27,7 +27,7 @@ our @EXPORT = qw(
     freeze_when_free
     workload built spawn_workload ready_info kill_tree kill_others descendants thread_states
     not_halted first_running halted_in frozen_ok thawed_ok stopped_by_hand wait_until
-    not_normal frozen_child snapshot runnable_threads cpus_online wait_idle
+    not_normal frozen_child snapshot runnable_threads cpus_online wait_idle status_field
 );
 
 my $NONCE_VAR = 'FREEZETHAW_TEST_NS';
@@ -220,6 +220,13 @@ sub _slurp {
     open my $fh, '<', $_[0] or return undef;
     local $/;
     return scalar <$fh>;
+}
+
+# One field of /proc/TID/status ("self" for the caller), or undef.
+sub status_field {
+    my ($tid, $key) = @_;
+    my $s = _slurp("/proc/$tid/status") // return undef;
+    return $s =~ /^\Q$key\E:\s+(\S+)/m ? $1 : undef;
 }
 
 # Every thread on the (namespace's) machine: [pid, tid, state, comm, flags].
