@@ -43,9 +43,11 @@ struct sft_boost {
 #define SFT_BOOST_IF_CONTENDED 2
 /* With SFT_BOOST_SHORT_RETURN (a thaw of a crowded machine), a caller at
  * SCHED_OTHER first takes the shortest slice the kernel grants (0.1 ms,
- * Linux 6.12; older kernels ignore it) and sleeps 20 us: a thread woken
- * from a sleep holds a fresh request of its slice, where a change of slice
- * alone leaves it the one it was in.  Going back among the processes it
+ * Linux 6.12; older kernels ignore it) and sleeps 20 us (again, 4 times
+ * longer, up to three sleeps, until getrusage counts one as a voluntary
+ * switch: 420 us at most): a thread woken from a sleep holds a fresh
+ * request of its slice, where a change of slice alone leaves it the one
+ * it was in.  Going back among the processes it
  * woke, it keeps what is left of that short request (the kernel keeps a
  * request across a change of policy), so its virtual deadline comes before
  * nearly all of theirs and it runs next, where at its own slice it waited

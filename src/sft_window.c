@@ -123,10 +123,8 @@ int sft_window_thaw(struct sft_window *w)
     sft_error_free(&err);
     sft_guard_release(&w->guard);
     sft_token_close_pidfds(&w->token);
-    if (w->crowded)
-        sft_boost_end_among(&boost, w->token.pids, w->token.npids);
-    else
-        sft_boost_end(&boost);
+    /* Only after a crowded freeze is there a crowd to look at. */
+    sft_boost_end_among(&boost, w->token.pids, w->crowded ? w->token.npids : 0);
     restore_job_signals(w);
     return cut ? 0 : killed ? 2 : 1;
 }

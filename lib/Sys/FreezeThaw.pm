@@ -516,8 +516,9 @@ life.
 All of them set C<SCHED_RESET_ON_FORK>, so no child inherits it.  A
 thaw after a freeze that ran at C<SCHED_FIFO> also gives the caller,
 for its way back, the shortest slice the kernel grants (0.1 ms, Linux
-6.12 and later; a sleep of about 20 microseconds before it rises starts
-that slice), and moves it for that moment to the CPU where fewest of the
+6.12 and later; a sleep of 20 microseconds before it rises starts that
+slice, or longer ones, up to 420 in all, where the first did not leave
+the CPU), and moves it for that moment to the CPU where fewest of the
 processes it woke wait (see L</PERFORMANCE>): its slice, nice value and
 CPUs are as they were when C<thaw> returns.  A
 process that has not stopped at the first look runs at C<SCHED_FIFO> 1
