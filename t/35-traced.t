@@ -13,11 +13,10 @@ use Sys::FreezeThaw;
 my $CYCLES = 20;
 my $dir = tempdir(CLEANUP => 1);
 
+# (state letter, tracer pid) from one read; ('', -1) for a process gone.
 sub status_of {
-    my ($pid) = @_;
-    open my $fh, '<', "/proc/$pid/status" or return ('', -1);
-    my $s = do { local $/; <$fh> };
-    return ($s =~ /^State:\s+(\S)/m, $s =~ /^TracerPid:\s+(\d+)/m);
+    my ($state, $tracer) = status_field($_[0], 'State', 'TracerPid');
+    return defined $state ? ($state, $tracer) : ('', -1);
 }
 sub name_of {
     my ($pid) = @_;

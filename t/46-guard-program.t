@@ -46,11 +46,7 @@ my @work = (
     spawn_workload({ ready => 1 + 4 + 16 }, 'tree', 2, 4, 'idle'),
 );
 
-sub rss_kb {
-    open my $fh, '<', "/proc/$_[0]/status" or return 0;
-    my ($kb) = map { /^VmRSS:\s+(\d+)/ ? $1 : () } <$fh>;
-    return $kb // 0;
-}
+sub rss_kb { return scalar(status_field($_[0], 'VmRSS')) // 0 }
 
 my $perl = readlink "/proc/$$/exe";
 cmp_ok(rss_kb($$), '>', 200 * 1024, 'the caller holds over 200 MB');

@@ -142,7 +142,7 @@ sub not_held_by_ptrace {
     for my $th (thread_states()) {
         my ($pid, $tid, $state) = @$th;
         next if $skip{$pid} || $state =~ /\A[tZXx]\z/ || FreezeThawTest::_exiting($th);
-        my ($tracer) = log_of("/proc/$pid/task/$tid/status") =~ /^TracerPid:\s*(\d+)/m;
+        my $tracer = status_field($tid, 'TracerPid');
         push @loose, "$pid/$tid $state tracer " . ($tracer // '?') if $state ne 'D' || !$tracer;
     }
     return @loose;
@@ -220,9 +220,7 @@ SKIP: {
     my $traced_by_strace = sub {
         map { $_->[0] } grep {
             $_->[0] == $_->[1] && $_->[3] eq 'workload'
-            && do { my $f;   # no status: gone since listed, so not it
-                    open($f, '<', "/proc/$_->[0]/status")
-                    && (do { local $/; <$f> } // '') =~ /^TracerPid:\s+$tracer$/m }
+            && (status_field($_->[0], 'TracerPid') // -1) == $tracer   # -1: gone since listed
         } thread_states();
     };
     ok(wait_until(sub { $traced_by_strace->() }), 'strace runs its tracee');
@@ -273,7 +271,7 @@ sub stalled_freeze {
     ok(wait_until(sub { !halted_in(@pids) }, 3),
        '... every process runs again' . (@strace ? ", strace's tracee (stopped with signals) too" : ''))
         or diag(snapshot());
-    my %tr = map { $_ => (status_of($_) =~ /^TracerPid:\s+(\d+)/m ? $1 : 0) } @pids;
+    my %tr = map { $_ => status_field($_, 'TracerPid') // 0 } @pids;
     is_deeply([ grep { $tr{$_} && $tr{$_} != ($strace[0] // 0) } @pids ], [], '... and none is traced but by strace');
     ok(wait_until(sub { !guards() }, 3), '... the guard is gone');
     $t = freeze_when_free({ method => 'ptrace' });

@@ -222,11 +222,14 @@ sub _slurp {
     return scalar <$fh>;
 }
 
-# One field of /proc/TID/status ("self" for the caller), or undef.
+# Fields of /proc/TID/status ("self" for the caller), all from one read:
+# the first word of each key's value, undef where it or the file is missing.
+# In scalar context, the first key's.
 sub status_field {
-    my ($tid, $key) = @_;
-    my $s = _slurp("/proc/$tid/status") // return undef;
-    return $s =~ /^\Q$key\E:\s+(\S+)/m ? $1 : undef;
+    my ($tid, @keys) = @_;
+    my $s = _slurp("/proc/$tid/status");
+    my @v = map { defined $s && $s =~ /^\Q$_\E:\s+(\S+)/m ? $1 : undef } @keys;
+    return wantarray ? @v : $v[0];
 }
 
 # Every thread on the (namespace's) machine: [pid, tid, state, comm, flags].
