@@ -950,6 +950,18 @@ int sft_guard_arm(struct sft_guard *g, struct sft_error *err)
     return rc;
 }
 
+int sft_guard_answered(const struct sft_guard *g)
+{
+    struct pollfd pf;
+
+    if (g->shared || !g->starting || g->ready_fd < 0)
+        return 1;
+    pf.fd = g->ready_fd;
+    pf.events = POLLIN;
+    pf.revents = 0;
+    return poll(&pf, 1, 0) != 0;   /* an answer, a hang-up, or an error to report */
+}
+
 int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
                     const char *program, const struct sft_freeze_opts *ptrace_now,
                     struct sft_error *err)

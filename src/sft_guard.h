@@ -71,6 +71,9 @@ int sft_guard_launch(struct sft_guard *g, double max_frozen, const char *procdir
                      const char *program, const struct sft_freeze_opts *ptrace_now,
                      struct sft_error *err);
 int sft_guard_arm(struct sft_guard *g, struct sft_error *err);
+/* Whether sft_guard_arm would return without waiting for the guard: it
+ * is armed, or has answered (or failed) since its launch. */
+int sft_guard_answered(const struct sft_guard *g);
 
 /* The main of the guard program (src/prog/freezethaw-guard.c). */
 int sft_guard_program_main(int argc, char **argv);

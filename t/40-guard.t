@@ -168,12 +168,16 @@ for my $case ([ signal => 'the program' ], [ ptrace => 'a fork' ]) {
 # stops nothing before the guard is armed: a guard that takes 0.6 s to arm
 # (the same knob) holds back every stop for that long; then the freeze
 # succeeds, the guard is not in the token, and a SIGKILL of the freezer
-# is recovered from.  Once from the guard program, once forked.
+# is recovered from.  The first read of /proc goes on to its end
+# meanwhile: it stops on sight only once the guard has answered (its time
+# counts in scan_seconds).  Once from the guard program, once forked.
 for my $how ('the program', 'a fork') {
     local $Sys::FreezeThaw::_GUARD_PROGRAM = $how eq 'a fork' ? undef : $Sys::FreezeThaw::_GUARD_PROGRAM;
     local $ENV{FREEZETHAW_TEST_GUARD_STALL} = 'S:600';
     my ($pid, $r) = freezer(sub {
         my ($t, $w) = @_;
+        my $r = Sys::FreezeThaw::last_freeze();
+        syswrite $w, sprintf "scan %.3f stop %.3f\n", $r->{scan_seconds}, $r->{stop_seconds};
         syswrite $w, 'token ' . join(' ', map { @$_ } @$t) . "\n";
         sleep 60;
     });
@@ -192,6 +196,9 @@ for my $how ('the program', 'a fork') {
     my ($token) = $said =~ /^token ([\d ]*)$/m;
     ok(defined $token && $token =~ /\d/, '... with processes in its token');
     ok(defined $token && !grep({ $_ == $guard } split ' ', $token), '... not the guard');
+    my ($scan, $stop) = $said =~ /^scan ([\d.]+) stop ([\d.]+)$/m;
+    ok(defined $scan && $scan < 0.3 && $stop >= 0.3,
+       '... its reads of /proc did not wait for the guard, its first stop did') or diag($said);
     my %work = map { $_ => 1 } @work;
     my @running = map { "$_->[0]/$_->[1] $_->[2]" } grep { $work{ $_->[0] } && $_->[2] !~ /^[Tt]$/ } thread_states();
     is("@running", '', '... every thread of the workload halted');
