@@ -177,7 +177,7 @@ for my $how ('the program', 'a fork') {
     my ($pid, $r) = freezer(sub {
         my ($t, $w) = @_;
         my $r = Sys::FreezeThaw::last_freeze();
-        syswrite $w, sprintf "scan %.3f stop %.3f\n", $r->{scan_seconds}, $r->{stop_seconds};
+        syswrite $w, sprintf "scan %.3f stop %.3f %s\n", $r->{scan_seconds}, $r->{stop_seconds}, $r->{method};
         syswrite $w, 'token ' . join(' ', map { @$_ } @$t) . "\n";
         sleep 60;
     });
@@ -196,9 +196,13 @@ for my $how ('the program', 'a fork') {
     my ($token) = $said =~ /^token ([\d ]*)$/m;
     ok(defined $token && $token =~ /\d/, '... with processes in its token');
     ok(defined $token && !grep({ $_ == $guard } split ' ', $token), '... not the guard');
-    my ($scan, $stop) = $said =~ /^scan ([\d.]+) stop ([\d.]+)$/m;
-    ok(defined $scan && $scan < 0.3 && $stop >= 0.3,
-       '... its reads of /proc did not wait for the guard, its first stop did') or diag($said);
+    my ($scan, $stop, $method) = $said =~ /^scan ([\d.]+) stop ([\d.]+) (\w+)$/m;
+    SKIP: {
+        skip 'with ptrace the guard is the freezer, and reads nothing before it is armed', 1
+            if ($method // '') eq 'ptrace';
+        ok(defined $scan && $scan < 0.3 && $stop >= 0.3,
+           '... its reads of /proc did not wait for the guard, its first stop did') or diag($said);
+    }
     my %work = map { $_ => 1 } @work;
     my @running = map { "$_->[0]/$_->[1] $_->[2]" } grep { $work{ $_->[0] } && $_->[2] !~ /^[Tt]$/ } thread_states();
     is("@running", '', '... every thread of the workload halted');
