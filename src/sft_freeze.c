@@ -190,7 +190,7 @@ static int read_batch(struct freezer *f, struct group_read **batch, const struct
     struct group_read *g;
     size_t i, k = 0;
 
-    if (f->realtime || n < SFT_SPREAD_MIN || (!*batch && !(*batch = malloc(sizeof **batch))))
+    if (f->realtime || n < SFT_SPREAD_MIN_READS || (!*batch && !(*batch = malloc(sizeof **batch))))
         return -1;
     g = *batch;
     for (i = 0; i < n; i++)
@@ -596,7 +596,8 @@ static int refuse_unsignalable(struct freezer *f, const struct sft_proc *procs, 
 
     /* Asked from a thread per CPU (10000 processes: 6.2 ms from one), and
      * named one by one only when some are refused. */
-    if (f->partial_ok || sft_spread(0, n, count_unsignalable, (void *)procs) == 0)
+    if (f->partial_ok
+        || sft_spread(0, n, SFT_SPREAD_MIN_CHECKS, count_unsignalable, (void *)procs) == 0)
         return 0;
     for (i = 0; i < n; i++) {
         if (kill(procs[i].pid, 0) != 0 && errno == EPERM) {

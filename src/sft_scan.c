@@ -273,7 +273,7 @@ static int read_one(struct scan *s, pid_t pid)
  * order: a process to stop on sight waits for at most one batch. */
 static int read_listed(struct scan *s, const struct sft_pidlist *pids)
 {
-    struct sft_stat_batch *b = pids->n >= SFT_SPREAD_MIN ? malloc(sizeof *b) : NULL;
+    struct sft_stat_batch *b = pids->n >= SFT_SPREAD_MIN_READS ? malloc(sizeof *b) : NULL;
     size_t at, k, m;
     int rc = 0;
 
@@ -281,7 +281,7 @@ static int read_listed(struct scan *s, const struct sft_pidlist *pids)
         m = pids->n - at;
         if (m > SFT_READ_BATCH)
             m = SFT_READ_BATCH;
-        if (b && m >= SFT_SPREAD_MIN) {
+        if (b && m >= SFT_SPREAD_MIN_READS) {
             memcpy(b->pids, pids->v + at, m * sizeof *b->pids);
             sft_statfds_read_many(s->statfds, s->procdir, b, m);
             for (k = 0; rc == 0 && !s->unreadable && k < m; k++)
@@ -338,7 +338,7 @@ int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
             rc = -1;
     }
     closedir(d);
-    if (s.statfds && pids.n >= SFT_SPREAD_MIN)
+    if (s.statfds && pids.n >= SFT_SPREAD_MIN_READS)
         sft_statfds_reserve(s.statfds, pids.n);
     if (rc == 0 && !listing && !s.unreadable && !stream)
         rc = read_listed(&s, &pids);

@@ -104,7 +104,8 @@ static int thread_count(const cpu_set_t *cpus)
     return n < 1 ? 1 : n > SFT_SPREAD_MAX_THREADS ? SFT_SPREAD_MAX_THREADS : n;
 }
 
-size_t sft_spread(size_t from, size_t to, size_t (*fn)(void *arg, size_t i, size_t j), void *arg)
+size_t sft_spread(size_t from, size_t to, size_t min, size_t (*fn)(void *arg, size_t i, size_t j),
+                  void *arg)
 {
     struct spread s;
     struct helper *helpers[SFT_SPREAD_MAX_THREADS - 1];
@@ -119,7 +120,7 @@ size_t sft_spread(size_t from, size_t to, size_t (*fn)(void *arg, size_t i, size
     s.to = to;
     if (to <= from)
         return 0;
-    if (alone || to - from < SFT_SPREAD_MIN || sched_getaffinity(0, sizeof cpus, &cpus) != 0
+    if (alone || to - from < min || sched_getaffinity(0, sizeof cpus, &cpus) != 0
         || (wanted = thread_count(&cpus) - 1) < 1) {
         work(&s);
         return s.sum;

@@ -24,9 +24,13 @@
 
 #include <stddef.h>
 
-/* Fewer indices than this run in the calling thread alone: a helper costs
- * some tens of microseconds to start and join. */
-#define SFT_SPREAD_MIN 128
+/* Fewer indices than a job's least (min, below) run in the calling thread
+ * alone: a helper costs some tens of microseconds to start and join (a
+ * spread of no work 26-33 us here, and a helper woken on an idle CPU
+ * starts some 30-40 us late), so the least follows what one index costs. */
+#define SFT_SPREAD_MIN_READS 32     /* a stat file opened and read: 5-10 us */
+#define SFT_SPREAD_MIN_SIGNALS 64   /* a signal that wakes its target: 2-4 us */
+#define SFT_SPREAD_MIN_CHECKS 128   /* kill(pid, 0): under 1 us */
 /* The indices a thread takes at once: consecutive, so that what it opened
  * for them (pidfds, mostly numbered in a row) closes in one close_range. */
 #define SFT_SPREAD_CHUNK 16
@@ -35,13 +39,14 @@
 
 /* Calls fn(arg, i, j) for consecutive chunks [i, j) (at most
  * SFT_SPREAD_CHUNK long) that together cover [from, to) once, from the
- * calling thread and, for SFT_SPREAD_MIN indices or more, a helper thread
+ * calling thread and, for min indices or more, a helper thread
  * for each other CPU the caller may run on (up to SFT_SPREAD_MAX_THREADS in
  * all); returns when every call has returned, with the sum of what they
  * returned.  A helper that cannot be started leaves its share to the
  * others.  fn must be safe to call from any thread at once with other
  * chunks, and touch nothing of the caller's but what arg gives it. */
-size_t sft_spread(size_t from, size_t to, size_t (*fn)(void *arg, size_t i, size_t j), void *arg);
+size_t sft_spread(size_t from, size_t to, size_t min, size_t (*fn)(void *arg, size_t i, size_t j),
+                  void *arg);
 
 /* From now on, this thread's spreads run in it alone, without helpers: for
  * the guard forked from a caller with threads of its own, where a thread

@@ -223,7 +223,7 @@ void sft_statfds_read_many(struct sft_statfds *c, const char *procdir, struct sf
         if (b->fds[k] < 0 && room > 0)
             room--;
     }
-    sft_spread(0, n, read_chunk, &m);
+    sft_spread(0, n, SFT_SPREAD_MIN_READS, read_chunk, &m);
     for (k = 0; k < n; k++) {
         if (c && b->fds[k] >= 0 && (b->err[k] != 0 || b->opened[k] >= 0)
             && sft_pidmap_get(&c->slot, b->pids[k], &i))

@@ -79,7 +79,8 @@ static int thaw(const struct sft_token *t, int *closing, const char *procdir,
     th.closing = closing;
     /* A pass is done when sft_spread returns: its parents' pass comes after. */
     for (k = t->npasses; k-- > 0;)
-        sent += sft_spread(sft_token_pass_start(t, k), t->pass_end[k], continue_chunk, &th);
+        sent += sft_spread(sft_token_pass_start(t, k), t->pass_end[k], SFT_SPREAD_MIN_SIGNALS,
+                           continue_chunk, &th);
     sft_boost_end(&boost);
     if (continued)
         *continued = sent;

@@ -22,7 +22,7 @@
  *    under that pid started then (procdir/PID/stat is read first);
  *  - else (a token of plain pids: copied, or built by hand) only if the
  *    process is stopped now (T or t).
- * A pass of SFT_SPREAD_MIN processes or more is sent from a thread per
+ * A pass of SFT_SPREAD_MIN_SIGNALS processes or more is sent from a thread per
  * CPU (sft_spread.h), and wholly sent before the next begins.
  * A process the caller may not signal (EPERM) is passed over.  procdir
  * NULL means "/proc".  continued (may be NULL) receives how many SIGCONTs

@@ -97,5 +97,5 @@ void sft_threads_look_many(const struct sft_statfds *c, const char *procdir, con
 {
     struct many m = { c, procdir, pids, looks };
 
-    sft_spread(0, n, look_chunk, &m);
+    sft_spread(0, n, SFT_SPREAD_MIN_READS, look_chunk, &m);
 }

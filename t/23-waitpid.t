@@ -33,8 +33,8 @@ for my $w (@waiters) {
 }
 
 # Enough waiters that each pass is continued from a thread per CPU (at
-# least SFT_SPREAD_MIN, 128, in one pass: src/sft_spread.h): a pass must
-# be wholly continued before the one of its parents begins.
+# least SFT_SPREAD_MIN_SIGNALS, 64, in one pass: src/sft_spread.h): a pass
+# must be wholly continued before the one of its parents begins.
 {
     my @many = map { spawn_workload('waiter', "$dir/many$_.log", 'idle') } 1 .. 150;
     for my $cycle (1 .. 20) {

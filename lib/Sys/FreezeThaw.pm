@@ -786,13 +786,20 @@ that start: the guard program takes 0.7 to 1 ms from its C<exec> to its
 C<main> here.
 
 The signal method spreads its work over the CPUs where there is much of
-it: a thaw sends the C<SIGCONT>s of a pass of 128 processes or more from
+it: a thaw sends the C<SIGCONT>s of a pass of 64 processes or more from
 a thread per CPU (at most 4), each closing its pidfds as it goes, and a
-freeze reads F</proc> from a thread per CPU, in batches of 512, with the
-other threads of processes that have some.  On 2 cores this took the
+freeze reads F</proc> from a thread per CPU where there are 32 processes
+or more to read, in batches of 512, with the other threads of processes
+that have some.  On 2 cores this took the
 thaw of 1000 idle processes from 4.5-5.4 to 1.9-3.4 ms, their freeze
 from about 26 to 20 (medians of single runs), and the freeze of 250 idle
-processes of 8 threads from 28-29 to 20-21.5 ms.  The threads block
+processes of 8 threads from 28-29 to 20-21.5 ms.  Spreading from 32
+reads and 64 signals on (both were 128), together with a first read of
+F</proc> that no longer waits for the guard's start, took a freeze of
+100 idle processes from 4.7-6.0 to 3.5-4.5 ms and its thaw from
+0.66-0.89 to 0.34-0.48 (medians of 15 in three runs alternated with the
+code before, 2026-12-06; 40, 70 and 250 processes gained too, 1000 did
+not move beyond the noise).  The threads block
 every signal and end before the call returns (a thread the machine gives
 no CPU before the work is done is left to end by itself); a pass is
 wholly continued before its parents' pass begins.

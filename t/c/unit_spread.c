@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #define MAXN 5000
+#define MIN SFT_SPREAD_MIN_SIGNALS   /* the largest least but the checks' */
 
 /* A real-time spinner on one CPU, above anything the test runs. */
 struct hog {
@@ -161,7 +162,7 @@ static int run(struct seen *s, size_t from, size_t to)
     s->caller = (pid_t)syscall(SYS_gettid);
     s->from = from;
     s->to = to;
-    sum = sft_spread(from, to, visit, s);
+    sum = sft_spread(from, to, MIN, visit, s);
     for (k = 0; k < MAXN; k++)
         if (s->calls[k] != (k >= from && k < to))
             once = 0;
@@ -182,7 +183,7 @@ int main(void)
 {
     static struct seen s;
     static const size_t sizes[][2] = {
-        { 0, 0 }, { 7, 7 }, { 0, 1 }, { 3, 17 }, { 0, SFT_SPREAD_MIN - 1 }, { 0, SFT_SPREAD_MIN },
+        { 0, 0 }, { 7, 7 }, { 0, 1 }, { 3, 17 }, { 0, MIN - 1 }, { 0, MIN },
         { 5, 1005 }, { 0, 1001 }, { 100, 100 + SFT_SPREAD_CHUNK * 64 }, { 0, MAXN },
     };
     cpu_set_t cpus, after, one;
@@ -201,8 +202,8 @@ int main(void)
         ok(run(&s, sizes[k][0], sizes[k][1]), "[%zu, %zu): each index once, in chunks of at most %d, the sum of the returns",
            sizes[k][0], sizes[k][1], SFT_SPREAD_CHUNK);
 
-    run(&s, 0, SFT_SPREAD_MIN - 1);
-    ok(s.threads == 1 && s.tids[0] == s.caller, "fewer than SFT_SPREAD_MIN: the caller alone");
+    run(&s, 0, MIN - 1);
+    ok(s.threads == 1 && s.tids[0] == s.caller, "fewer than the least asked for: the caller alone");
 
     ok(run(&s, 0, 2000), "2000 indices");
     if (ncpus >= 2)
@@ -224,7 +225,7 @@ int main(void)
         s.to = 2000;
         s.slow_first = ncpus >= 2;
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        sum = sft_spread(0, 2000, visit, &s);
+        sum = sft_spread(0, 2000, MIN, visit, &s);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         for (k = 0; k < 2000; k++)
             once &= s.calls[k] == 1;
@@ -286,7 +287,7 @@ int main(void)
             if (mode == 0)
                 raised = sched_setscheduler(0, SCHED_FIFO, &fifo) == 0;
             t0 = now();
-            good = sft_spread(0, 2000, visit, &s) == 4000;
+            good = sft_spread(0, 2000, MIN, visit, &s) == 4000;
             took = now() - t0;
             threads_after = count_threads();
             if (raised)

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MANY 130   /* at least SFT_SPREAD_MIN: read from a thread per CPU */
+#define MANY 130   /* at least SFT_SPREAD_MIN_READS: read from a thread per CPU */
 
 static void *sleeper(void *arg)
 {
