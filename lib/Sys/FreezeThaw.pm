@@ -745,45 +745,51 @@ trees (an unordered C<kill(-1)>, the cgroup v1 freezer, and any other
 Sys::FreezeThaw given with C<BENCH_ARGS="--original DIR">), checking
 every freeze against F</proc>.  Medians of 5 runs, in milliseconds,
 freeze / thaw as the calling Perl code sees them, measured as root on a
-2-core virtual machine (Linux 6.18, perl 5.36) on 2026-12-05 (the first
-of two full runs that day at this release's code):
+2-core virtual machine (Linux 6.18, perl 5.36) on 2026-12-06 (the first
+of two full runs that day at this release's code).  The machine's speed
+varies from day to day and within one, the ratios much less: that day a read of a
+stat file took 9.0 and 11.2 microseconds in the two runs, against 3.4 in
+a faster run of 2026-12-05, where the same freezes took a little over
+half as long.
 
   scenario              procs   signal          ptrace          kill(-1)       cgroup v1      original 0.01
-  flat idle               100    3.1 /   0.5     3.0 /   0.7     1.6 /  0.4     0.6 /  0.4      4.3 /   1.4
-  flat idle              1000   15.7 /   2.4    10.2 /   2.6    17.5 /  3.8     4.1 /  3.1     31.8 /  14.8
-  flat idle             10000  232   /  24     106   /  27     223   / 66      67   / 54      404   / 194
-  flat busy              1000   18.3 /  14      16.0 /   40     20   / 4214     3.7 / 3589   7956   / 6912
-  chain idle             1000   17.0 /   3.5    10.2 /   3.1    16.9 /  4.7     3.5 /  3.1    172   /  16.5
-  tree idle (fanout 4)   1365   20.2 /   3.1    13.1 /   3.2    24.2 /  5.5     6.0 /  4.3     50.0 /  20.8
-  8-thread idle           250   16.9 /   2.8    14.5 /   5.1    27.0 /  6.7     7.4 /  5.6     15.5 /  10.6
+  flat idle               100    3.4 /   0.5     4.0 /   0.7     3.3 /  0.5     0.7 /  0.5      5.7 /   2.3
+  flat idle              1000   26.6 /   3.6    18.1 /   4.3    33.3 /  6.7     4.7 /  4.1     60.0 /  23.6
+  flat idle             10000  298   /  29     145   /  23     313   / 56      55   / 51      578   / 249
+  flat busy              1000   24.9 /   4.5    22.3 /   85     30   / 4235     4.2 / 5267  10774   / 9936
+  chain idle             1000   35.9 /   7.7    17.3 /   4.6    32.9 /  5.4     5.1 /  3.9    289   /  27.5
+  tree idle (fanout 4)   1365   34.6 /   3.8    19.2 /   4.5    44.5 /  6.7     7.5 /  5.3     89.5 /  32.2
+  8-thread idle           250   28.1 /   3.6    22.6 /   7.6    49.4 /  7.8     9.2 /  5.9     26.2 /  14.7
 
 The check of each freeze runs in a child process while the caller waits,
 so that the caller's window is as short as the original's, which is
 timed with nothing in it.  Between runs, the medians move by up to a
 half on this machine, and some by more: in the second run of that day
-the signal freeze of 1000 idle processes took 15.4 ms, of 10000 228, of
-the chain 27.9; the original's freeze of 1000 idle processes took 32 to
-55 ms over four days, its chain 158 to 245 (1252 in one run).  The
-signal freeze of the chain varies most: 17.0 and 27.9 ms in the two
-runs, 30 to 35 in full runs of the day before, 21 to 26 alone.
+the signal freeze of 1000 idle processes took 23.3 ms, of 10000 390, of
+the chain 38.9; the original's freeze of 1000 idle processes took 32 to
+62 ms in the full runs so far, its chain 158 to 585 (1252 in one run).
+The signal freeze of the chain varies most: 35.9 and 38.9 ms in the two
+runs, 17.0 and 27.9 in two faster runs of 2026-12-05, 41 and 54 in other
+full runs.
 Between two repetitions of an idle scenario the benchmark waits until
 no more threads are runnable than there are CPUs: 20 ms after a thaw of
 10000 processes, 5000 to 8000 of them were still on their way back to
 sleep, and the next freeze found a busy machine.
 
-The first freeze a process makes costs what the later ones do: for
-1000 idle processes 16.0 ms (signal) and 11.0 (ptrace) in the run above,
-each in a fresh process as a one-shot script or the L<freezethaw>
-command makes it, against 32.5 for the original (the table's original
-column is timed that way too).  It used to cost two to three times a
+The first freeze a process makes costs about what the later ones do: for
+1000 idle processes 31.9 ms (signal) and 18.2 (ptrace) in the run above,
+24.7 and 11.7 in the second, each in a fresh process as a one-shot
+script or the L<freezethaw> command makes it, against 56.7 and 52.2 for
+the original (the table's original column is timed that way too).  It used to cost two to three times a
 later one (40 to 60 ms): the kernel grew the process's descriptor table
 step by step while the reads ran from several threads, and each step
 waited for an RCU grace period; the table is now grown once, before
 them.  The guard process starts while the freeze reads F</proc>, and is
-waited for before the first stop: it costs 0.35 to 0.45 ms before the
-first stop (1.1 to 1.5 before).  Most of a freeze of 100 processes is
-that start: the guard program takes 0.7 to 1 ms from its C<exec> to its
-C<main> here.
+waited for before the first stop (nothing is stopped on sight before it
+has answered): it costs 0.39 to 0.48 ms before the first stop in the
+two runs (1.1 to 1.5 before it started during the read).  Much of a
+freeze of 100 processes is that start: the guard program takes 0.7 to 1
+ms from its C<exec> to its C<main> here.
 
 The signal method spreads its work over the CPUs where there is much of
 it: a thaw sends the C<SIGCONT>s of a pass of 64 processes or more from
@@ -804,16 +810,16 @@ every signal and end before the call returns (a thread the machine gives
 no CPU before the work is done is left to end by itself); a pass is
 wholly continued before its parents' pass begins.
 
-On a machine full of busy processes a freeze is 435 times faster than
-the original's (497 times with ptrace): the freezer runs at the lowest
+On a machine full of busy processes a freeze is 432 times faster than
+the original's (483 times with ptrace): the freezer runs at the lowest
 real-time priority while it works when the CPUs are contended as it
 begins (C<realtime> in C<last_freeze>; see L</SAFETY>), and a process
 that has not stopped at the first look runs at that priority until it
 stops, for at most 2 ms (C<nudged>).  Both need C<CAP_SYS_NICE>, which
 root has; otherwise nothing changes.  The signal thaw's C<SIGCONT>s take
 under 1 ms; what the caller sees beyond that is its wait, back at normal
-priority, for a CPU among the 1000 processes it woke: 14 ms after a
-signal thaw and 40 after a ptrace thaw in the run above, 22 and 54 in
+priority, for a CPU among the 1000 processes it woke: 4.5 ms after a
+signal thaw and 85 after a ptrace thaw in the run above, 4.5 and 55 in
 the second.  It was 62 to 1138 ms in earlier runs, and single thaws up
 to 1.2 s: nearly all the processes a thaw wakes wait on one CPU (they
 stopped there, the freezer holding the other), and the kernel's
@@ -826,19 +832,25 @@ back on the CPU where fewest of a sample of 32 of the processes wait
 thaws each: medians 124 -> 24 ms, the longest 1023 -> 53 with signals;
 ptrace, 8 each, 1166 -> 87.  For about a second after such a thaw the
 processes themselves stay where they woke, most on one CPU, until the
-kernel's load balancer spreads them.
+kernel's load balancer spreads them.  That is the price of the caller's
+quick return: a freeze that stops each process on the CPU it ran on
+(nudging at a priority above the freezer's) left them evenly spread,
+and then the caller waited behind those owed the most CPU, each running
+to a 4 ms tick (median 128 ms in 10 thaws, against 7.4 as it is).
 
-The freeze time per process at 10000 processes is 1.48 (signal) and
-1.04 (ptrace) times that at 1000 in the run above, 1.47 and 0.93 in the
-second (0.74 to 2.20 with signals over every full run so far).  At
-10000 every operation costs more per process here (F<bench/floor.c>:
-the first read of a stat file 5.7 microseconds against 3.7 at 1000, a
-read again 5.5 against 2.7, a SIGSTOP 4.3 against 2.7): the least a
-signal freeze could take grows 1.6 times per process by itself.  A
-signal freeze grows the caller by about 30 to 140 kB at its peak for
-1000 processes and 250 to 290 kB for 10000.  The dead man's switch
-continues 100 frozen processes 1.4 to 24 ms after the freezing process is
-killed (median 1.8 and 2.3 ms in the two runs).  A caller of 1 GB froze 10
+The freeze time per process at 10000 processes is 1.12 (signal) and
+0.80 (ptrace) times that at 1000 in the run above, 1.67 and 1.17 in the
+second (0.74 to 2.20 with signals over every full run so far; in each
+run, one of the five signal freezes of 10000 found the CPUs still
+contended and ran at C<SCHED_FIFO>).  In a faster run every operation
+cost more per process at 10000 than at 1000 (F<bench/floor.c> on
+2026-12-05: the first read of a stat file 5.7 microseconds against 3.7,
+a read again 5.5 against 2.7, a SIGSTOP 4.3 against 2.7); on this slower
+one about the same (9.6 against 9.0, 5.2 against 4.7).  A signal freeze
+grows the caller by about 30 to 140 kB at its peak for 1000 processes
+and 240 to 290 kB for 10000.  The dead man's switch continues 100 frozen
+processes 1.4 to 24 ms after the freezing process is killed (median 7.0
+and 7.9 ms in the two runs, 1.8 and 2.3 in two faster ones).  A caller of 1 GB froze 10
 processes in 1.3 (signal) and 1.6 ms (ptrace), against 47 and 43 ms
 with a guard forked from it (medians of 15): the guard starts from its
 own program (see L</SAFETY>).
@@ -853,14 +865,14 @@ load).  Shared by the pid modulo their number instead, processes made
 one after another with 8 threads each (8 pids apart) all fell to one
 thread: 250 of them froze in 26.5-27.5 ms, now 16.3-16.8.
 
-Where this release is not fast yet: an idle machine freezes only 2.0
-to 2.2 (signal) and 3.0 to 3.1 (ptrace) times faster than with the
-original and 2.5 to 3.8 times slower than the cgroup freezer, and a
-multi-threaded machine 0.9 times as fast as with the original with
-signals and about as fast with ptrace (1.07 and 1.10 times; the original
-does not wait for threads other than the first).  A chain freezes 10.1
-and 7.5 (signal) and 16.9 and 19.4 (ptrace) times faster than the
-original in the two runs.  Most of it is F</proc> and the kernel's own work per
+Where this release is not fast yet: an idle machine freezes only 2.3
+to 2.6 (signal) and 3.3 to 4.4 (ptrace) times faster than with the
+original in the two runs, and 4.5 to 5.7 (signal) and 2.7 to 3.9
+(ptrace) times slower than the cgroup freezer, and a multi-threaded
+machine 0.8 to 0.9 times as fast as with the original with signals and
+about as fast with ptrace (1.16 and 0.99 times; the original does not
+wait for threads other than the first).  A chain freezes 8.1 and 9.3
+(signal) and 16.8 and 29.7 (ptrace) times faster than the original.  Most of it is F</proc> and the kernel's own work per
 process.  The signal method reads each process three times (found,
 confirmed stopped, swept at the end), opens a pidfd to signal it, and
 stops it, and each process stopped must itself run to stop; ptrace
@@ -872,37 +884,41 @@ C<make bench> measures what these operations cost on the machine it runs
 on (F<bench/floor.c>: each alone, per process, on the same trees, from
 one thread and from one thread per CPU at once) and prints the least
 time each method could take from them.  In the run above, for 1000 idle
-processes: a stat file's first read 3.4 microseconds (2.0 from two
-threads at once), a read again 2.6, a pidfd 1.0, SIGSTOP 2.6 (1.2 from
-two threads), SIGCONT through the pidfd 2.4 (1.3 from two threads) and
-its close 0.7, seizing, interrupting and collecting a process 3.7 (3.4
-from two threads), a detach 2.4 (1.8 from two threads).  Spread over two
+processes: a stat file's first read 9.0 microseconds (5.7 from two
+threads at once), a read again 4.7, a pidfd 2.1, SIGSTOP 4.2 (1.5 from
+two threads), SIGCONT through the pidfd 3.6 (2.0 from two threads) and
+its close 1.2, seizing, interrupting and collecting a process 6.4 (6.5
+from two threads), a detach 3.6 (2.2 from two threads).  Spread over two
 threads, a signal freeze that opens a pidfd for each process and looks
-at it once before its stop and once after cannot take less than 4.9 ms
-here (ours: 15.7), 6.5 times faster than the original, though that
+at it once before its stop and once after cannot take less than 10.6 ms
+here (ours: 26.6), 5.7 times faster than the original, though that
 leaves out each process's own run into its stop, which a freezer must
-wait for, and the sweep at the end; a signal thaw not less than 1.7 ms
-(ours: 2.4), 8.8 times faster than the original's thaw; a ptrace thaw
-1.8 ms (ours: 2.6), 8.3 times faster; and a ptrace freeze that reads
-each process once (for the order of the token) 5.4 ms (ours: 10.2), 1.3
-times the cgroup freezer's.  Of the targets this release is measured
-against for idle machines (6 times faster to freeze and 10 times faster
-to thaw than the original, within 3 times the cgroup freezer), the
-ptrace freeze is met in both runs (2.5 and 2.8 times the cgroup
-freezer); the signal thaw is at 6.1 and 4.3 times, the ptrace thaw at
-5.7 and 5.4, and the signal freeze at 2.0 and 2.2.  The thaw targets
-are beyond the floor on this machine in both runs (8.0 to 8.8 times).
-The signal freeze's floor (6.5 and 6.8 times) leaves out the sweep's
-third read of each process, with which it is below 6, and each
-process's own run into its stop comes on top of that.  Of the other
-targets, both runs met the busy ones (freeze 435 and 369 times faster,
-signal thaw 14 and 22 ms, ptrace freeze 16 and 16 ms) and the memory
-per process at 10000 (0.9 and 0.3 times that at 1000), and missed the
-chain (10.1 and 7.5 times, for 20) and the signal time per process at
-10000 (1.48 and 1.47, for 1.3).
+wait for, and the sweep at the end; a signal thaw not less than 2.6 ms
+(ours: 3.6), 9.2 times faster than the original's thaw; a ptrace thaw
+2.2 ms (ours: 4.3), 10.5 times faster; and a ptrace freeze that reads
+each process once (for the order of the token) 12.1 ms (ours: 18.1),
+2.6 times the cgroup freezer's, 6.4 (1.4 times) if it read none.  Of
+the targets this release is measured against for idle machines (6
+times faster to freeze and 10 times faster to thaw than the original,
+within 3 times the cgroup freezer), the ptrace freeze is met in the
+second run (2.7 times the cgroup freezer) and missed in the first
+(3.9; 2.5 and 2.8, met, in two faster runs of 2026-12-05); the signal thaw is
+at 6.7 and 8.5 times, the ptrace thaw at 5.5 and 6.6, and the signal
+freeze at 2.3 and 2.6.  The signal thaw's floor is below its target in
+both runs (9.2 and 8.3 times), the ptrace thaw's at it (10.5 and 9.4).
+The signal freeze's floor (5.7 and 5.3 times) is below its target
+already, and leaves out the sweep's third read of each process and
+each process's own run into its stop.  Of the other targets, both runs
+met the busy ones (freeze 432 and 426 times faster, signal thaw 4.5 and
+4.5 ms, ptrace freeze 22 and 20 ms) and the memory per process at 10000
+(0.4 and 0.8 times that at 1000), and missed the chain (8.1 and 9.3
+times, for 20); the signal time per process at 10000 met its target in
+the first run (1.12, for 1.3) and missed it in the second (1.67).
 
 Which method: C<ptrace> is the one parents cannot notice (see
-L</METHODS>) and freezes faster in every scenario above; C<signal> (the
+L</METHODS>) and freezes faster in every scenario above but the
+smallest (100 processes: 4.0 against 3.4 ms in the run above, 3.5
+against 4.3 in the second); C<signal> (the
 default) needs no ptrace permission, keeps every process visible to
 debuggers, and in every run gives the caller back sooner after thawing
 a busy machine (see above).
