@@ -404,26 +404,76 @@ static int unnudge_all(struct freezer *f, struct sft_proc *procs, const size_t *
 
 enum { SENT, DENIED, GONE };
 
-/* Sends SIGSTOP to p, adding it to the token first if add is set.  Returns
- * SENT; DENIED (EPERM: noted; it stays in the token, where a SIGCONT to it
- * later is harmless); GONE (it exited since the scan and nothing was sent);
- * or -1 with f->err set. */
-static int send_stop(struct freezer *f, struct sft_proc *p, int add)
+/* Before the first stop: the guard, started with the scan, must be armed
+ * first (sft_guard.h), and from then on its pid is known.  0, or -1 with
+ * f->err set. */
+static int arm_guard_first(struct freezer *f)
 {
     if (f->guard && !f->guard->shared) {
-        /* The first stop: the guard, started with the scan, must be armed
-         * first (sft_guard.h), and from now on its pid is known. */
         if (sft_guard_arm(f->guard, f->err) != 0)
             return -1;
         sft_pidset_del(&f->skip, f->guard_middle);   /* reaped: its pid may name another */
         sft_pidset_add(&f->skip, f->guard->pid);
     }
+    return 0;
+}
+
+/* Enters p in the token with pidfd fd (or -1), which the token then owns,
+ * and notes it with the guard (the caller writes the recovery record).
+ * The pidfd names this process from now on, whatever becomes of its pid;
+ * it is opened before the stop is sent, and the process enters the token
+ * and the guard's record before it too.  0, or -1 with f->err set (p is
+ * then in the token, unless the token could not take it). */
+static int enter_token(struct freezer *f, struct sft_proc *p, int fd)
+{
+    if (sft_token_add_known(f->token, p->pid, p->starttime, fd) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "out of memory");
+    }
+    sft_pidset_add(&f->held, p->pid);
+    if (sft_pidmap_put(&f->held_index, p->pid, f->token->npids - 1) != 0)
+        return sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "out of memory");
+    p->guard_ix = f->guard ? sft_guard_note(f->guard, p->pid, p->starttime) : -1;
+    if (f->guard && p->guard_ix < 0)
+        return sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "the guard's record is full");
+    return 0;
+}
+
+/* What deliver_stop does with the token's entry of a process gone: none
+ * (held from an earlier round), or, new in the token, its pid must not
+ * stay there, for a newcomer may take it: the entry is dropped (the last
+ * one) or forgotten (forget, above). */
+enum { ENTRY_KEEP, ENTRY_DROP_LAST, ENTRY_FORGET };
+
+/* Sends SIGSTOP to p, which is in the token.  Returns SENT; DENIED (EPERM:
+ * noted; it stays in the token, where a SIGCONT to it later is harmless);
+ * or GONE (it has exited; its entry then as on_gone says). */
+static int deliver_stop(struct freezer *f, struct sft_proc *p, int on_gone)
+{
+    if (send_signal(f, p->pid, SIGSTOP) == 0)
+        return SENT;
+    if (errno == EPERM) {
+        sft_error_note(f->err, p->pid, p->comm, p->state, SFT_R_EPERM, EPERM);
+        return DENIED;
+    }
+    if (on_gone == ENTRY_DROP_LAST)
+        sft_token_drop_last(f->token);
+    else if (on_gone == ENTRY_FORGET)
+        forget(f, p->pid);
+    return GONE;
+}
+
+/* Sends SIGSTOP to p, adding it to the token first if add is set.  Returns
+ * SENT; DENIED; GONE (it exited since the scan: nothing stays in the
+ * token); or -1 with f->err set. */
+static int send_stop(struct freezer *f, struct sft_proc *p, int add)
+{
+    if (arm_guard_first(f) != 0)
+        return -1;
     if (sft_pidset_has(&f->skip, p->pid))
         return GONE;   /* the guard, read before its pid was known */
     if (add) {
-        /* The pidfd names this process from now on, whatever becomes of
-         * its pid; it is opened before the stop is sent, and the process
-         * enters the token before it too. */
         int fd = -1;
         if (f->use_pidfd && f->pidfds_left) {
             fd = sft_pidfd_open(p->pid);
@@ -431,30 +481,58 @@ static int send_stop(struct freezer *f, struct sft_proc *p, int add)
                 return GONE;
             f->pidfds_left -= fd >= 0;
         }
-        if (sft_token_add_known(f->token, p->pid, p->starttime, fd) != 0) {
-            if (fd >= 0)
-                close(fd);
-            return sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "out of memory");
+        if (enter_token(f, p, fd) != 0) {
+            if (f->token->npids && f->token->pids[f->token->npids - 1] == p->pid)
+                sft_token_drop_last(f->token);   /* never signalled */
+            return -1;
         }
-        sft_pidset_add(&f->held, p->pid);
-        if (sft_pidmap_put(&f->held_index, p->pid, f->token->npids - 1) != 0)
-            return sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "out of memory");
-        p->guard_ix = f->guard ? sft_guard_record(f->guard, p->pid, p->starttime) : -1;
-        if (f->guard && p->guard_ix < 0) {
-            sft_token_drop_last(f->token);
-            return sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "the guard's record is full");
+        if (f->guard)
+            sft_guard_flush(f->guard, p->guard_ix, p->guard_ix + 1);
+    }
+    return deliver_stop(f, p, add ? ENTRY_DROP_LAST : ENTRY_KEEP);
+}
+
+/* The first half of stop_group for processes new to the token: each
+ * entered in the token with its pidfd and noted with the guard, and the
+ * recovery record written once for them all, before any stop is sent.
+ * The pidfds are opened here, in a row: a thaw closes those of each chunk
+ * of the token in one close_range where their numbers follow each other
+ * (opened from a thread per CPU, 1000 took 1.2 ms instead of 2.5, but the
+ * two threads' numbers interleave).  idx keeps those entered; returns how
+ * many, or -1 with f->err set (those entered are forgotten: never
+ * signalled, they must not be continued). */
+static long enter_group(struct freezer *f, struct sft_proc *procs, size_t *idx, size_t n)
+{
+    size_t i, k, entered = 0;
+    int rc = 0;
+
+    if (arm_guard_first(f) != 0)
+        return -1;
+    for (i = 0; rc == 0 && i < n; i++) {
+        struct sft_proc *p = &procs[idx[i]];
+        int fd = -1;
+
+        if (sft_pidset_has(&f->skip, p->pid))
+            continue;   /* the guard, read before its pid was known */
+        if (f->use_pidfd && f->pidfds_left) {
+            fd = sft_pidfd_open(p->pid);
+            if (fd < 0 && errno == ESRCH)
+                continue;   /* gone since the scan */
+            f->pidfds_left -= fd >= 0;
         }
+        if ((rc = enter_token(f, p, fd)) == 0)
+            idx[entered++] = idx[i];
+        else if (f->token->npids && f->token->pids[f->token->npids - 1] == p->pid)
+            sft_token_drop_last(f->token);   /* never signalled */
     }
-    if (send_signal(f, p->pid, SIGSTOP) == 0)
-        return SENT;
-    if (errno == EPERM) {
-        sft_error_note(f->err, p->pid, p->comm, p->state, SFT_R_EPERM, EPERM);
-        return DENIED;
+    if (rc != 0) {
+        for (k = 0; k < entered; k++)
+            forget(f, procs[idx[k]].pid);
+        return -1;
     }
-    /* ESRCH: its pid must not stay in the token, a newcomer may take it. */
-    if (add)
-        sft_token_drop_last(f->token);
-    return GONE;
+    if (f->guard && entered)
+        sft_guard_flush(f->guard, procs[idx[0]].guard_ix, procs[idx[entered - 1]].guard_ix + 1);
+    return (long)entered;
 }
 
 static int wait_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
@@ -468,8 +546,15 @@ static int stop_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
 {
     size_t i, waiting = 0, denied = 0;
 
+    if (add) {
+        long entered = enter_group(f, procs, idx, n);
+        if (entered < 0)
+            return -1;
+        n = (size_t)entered;
+    }
     for (i = 0; i < n; i++) {
-        int rc = send_stop(f, &procs[idx[i]], add);
+        int rc = add ? deliver_stop(f, &procs[idx[i]], ENTRY_FORGET)
+                     : send_stop(f, &procs[idx[i]], 0);
         if (rc < 0)
             return -1;
         if (rc == SENT)

@@ -971,7 +971,7 @@ int sft_guard_start(struct sft_guard *g, double max_frozen, const char *procdir,
     return sft_guard_arm(g, err);
 }
 
-long sft_guard_record(struct sft_guard *g, pid_t pid, unsigned long long starttime)
+long sft_guard_note(struct sft_guard *g, pid_t pid, unsigned long long starttime)
 {
     struct sft_guard_shared *s = g->shared;
     size_t n = s->count;
@@ -981,9 +981,31 @@ long sft_guard_record(struct sft_guard *g, pid_t pid, unsigned long long startti
     s->entries[n].pid = pid;
     s->entries[n].starttime = starttime;
     s->entries[n].policy_to_restore = SFT_GUARD_POLICY_KEPT;
-    record_write(g->record_fd, (long)n, &s->entries[n]);
     __atomic_store_n(&s->count, n + 1, __ATOMIC_RELEASE);
     return (long)n;
+}
+
+void sft_guard_flush(struct sft_guard *g, long from, long to)
+{
+    const struct sft_guard_entry *e;
+    size_t len;
+
+    if (!g || !g->shared || g->record_fd < 0 || from < 0 || to <= from)
+        return;
+    e = &g->shared->entries[from];
+    len = (size_t)(to - from) * sizeof *e;
+    if (pwrite(g->record_fd, e, len, (off_t)(sizeof(struct record_header) + (size_t)from * sizeof *e))
+        != (ssize_t)len) {
+        /* Recovery is best effort: the guard is the safety net. */
+    }
+}
+
+long sft_guard_record(struct sft_guard *g, pid_t pid, unsigned long long starttime)
+{
+    long ix = sft_guard_note(g, pid, starttime);
+
+    sft_guard_flush(g, ix, ix + 1);
+    return ix;
 }
 
 void sft_guard_policy(struct sft_guard *g, long ix, int policy)

@@ -176,11 +176,16 @@ sub record_diag {
     ok(wait_until(sub { !halted_in($idle, $busy) }, 3), '... (the guard thaws when that freezer dies)');
 }
 
-# --recover: the freezing process and its guard both killed.
+# --recover: the freezing process and its guard both killed.  A small
+# tree among the processes: its children are stopped as one group, whose
+# record is written in one go (sft_guard_flush); every process recorded
+# must be continued.
 ($rc, $out) = ft('--recover');
 is($rc, 0, '--recover with nothing to recover: 0');
 like($out, qr/nothing to do/, '... says so');
 {
+    my $tree = spawn_workload({ ready => 1 + 6 }, 'tree', 1, 6, 'idle');
+    my @tree = ($tree, descendants($tree));
     pipe my $r, my $w or die;
     my $child = fork // die;
     if (!$child) {
@@ -197,10 +202,14 @@ like($out, qr/nothing to do/, '... says so');
     waitpid $child, 0;
     sleep 0.2;
     is(state_of($idle), 'T', 'freezer and guard killed together: the workload stays stopped');
+    is(scalar(halted_in(@tree)), 7, '... the tree too');
     ($rc, $out) = ft('--recover');
     is($rc, 0, '--recover: 0');
     like($out, qr/continued [1-9]\d* of the \d+ processes recorded/, '--recover: says what it continued');
-    ok(wait_until(sub { !halted_in($idle, $busy) }, 3), '--recover: everything runs again');
+    my ($continued, $recorded) = $out =~ /continued (\d+) of the (\d+) processes recorded/;
+    ok(defined $recorded && $continued == $recorded, '... every one recorded') or diag($out);
+    ok(wait_until(sub { !halted_in($idle, $busy, @tree) }, 3), '--recover: everything runs again');
+    kill_tree($tree);
     ($rc, $out) = ft('--recover');
     like($out, qr/nothing to do/, '--recover: the record is gone');
 }
