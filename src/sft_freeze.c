@@ -503,7 +503,7 @@ static int send_stop(struct freezer *f, struct sft_proc *p, int add)
  * signalled, they must not be continued). */
 static long enter_group(struct freezer *f, struct sft_proc *procs, size_t *idx, size_t n)
 {
-    size_t i, k, entered = 0;
+    size_t i, entered = 0;
     int rc = 0;
 
     if (arm_guard_first(f) != 0)
@@ -526,8 +526,8 @@ static long enter_group(struct freezer *f, struct sft_proc *procs, size_t *idx, 
             sft_token_drop_last(f->token);   /* never signalled */
     }
     if (rc != 0) {
-        for (k = 0; k < entered; k++)
-            forget(f, procs[idx[k]].pid);
+        for (i = 0; i < entered; i++)
+            forget(f, procs[idx[i]].pid);
         return -1;
     }
     if (f->guard && entered)
