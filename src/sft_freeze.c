@@ -464,34 +464,6 @@ static int deliver_stop(struct freezer *f, struct sft_proc *p, int on_gone)
     return GONE;
 }
 
-/* Sends SIGSTOP to p, adding it to the token first if add is set.  Returns
- * SENT; DENIED; GONE (it exited since the scan: nothing stays in the
- * token); or -1 with f->err set. */
-static int send_stop(struct freezer *f, struct sft_proc *p, int add)
-{
-    if (arm_guard_first(f) != 0)
-        return -1;
-    if (sft_pidset_has(&f->skip, p->pid))
-        return GONE;   /* the guard, read before its pid was known */
-    if (add) {
-        int fd = -1;
-        if (f->use_pidfd && f->pidfds_left) {
-            fd = sft_pidfd_open(p->pid);
-            if (fd < 0 && errno == ESRCH)
-                return GONE;
-            f->pidfds_left -= fd >= 0;
-        }
-        if (enter_token(f, p, fd) != 0) {
-            if (f->token->npids && f->token->pids[f->token->npids - 1] == p->pid)
-                sft_token_drop_last(f->token);   /* never signalled */
-            return -1;
-        }
-        if (f->guard)
-            sft_guard_flush(f->guard, p->guard_ix, p->guard_ix + 1);
-    }
-    return deliver_stop(f, p, add ? ENTRY_DROP_LAST : ENTRY_KEEP);
-}
-
 /* The first half of stop_group for processes new to the token: each
  * entered in the token with its pidfd and noted with the guard, and the
  * recovery record written once for them all, before any stop is sent.
@@ -533,6 +505,25 @@ static long enter_group(struct freezer *f, struct sft_proc *procs, size_t *idx, 
     if (f->guard && entered)
         sft_guard_flush(f->guard, procs[idx[0]].guard_ix, procs[idx[entered - 1]].guard_ix + 1);
     return (long)entered;
+}
+
+/* Sends SIGSTOP to p, adding it to the token first if add is set.  Returns
+ * SENT; DENIED; GONE (it exited since the scan: nothing stays in the
+ * token); or -1 with f->err set. */
+static int send_stop(struct freezer *f, struct sft_proc *p, int add)
+{
+    if (add) {
+        size_t only = 0;
+        long entered = enter_group(f, p, &only, 1);
+        if (entered <= 0)
+            return entered < 0 ? -1 : GONE;
+        return deliver_stop(f, p, ENTRY_DROP_LAST);
+    }
+    if (arm_guard_first(f) != 0)
+        return -1;
+    if (sft_pidset_has(&f->skip, p->pid))
+        return GONE;   /* the guard, read before its pid was known */
+    return deliver_stop(f, p, ENTRY_KEEP);
 }
 
 static int wait_group(struct freezer *f, struct sft_proc *procs, size_t *idx,

@@ -1000,14 +1000,6 @@ void sft_guard_flush(struct sft_guard *g, long from, long to)
     }
 }
 
-long sft_guard_record(struct sft_guard *g, pid_t pid, unsigned long long starttime)
-{
-    long ix = sft_guard_note(g, pid, starttime);
-
-    sft_guard_flush(g, ix, ix + 1);
-    return ix;
-}
-
 void sft_guard_policy(struct sft_guard *g, long ix, int policy)
 {
     if (g && g->shared && ix >= 0 && (size_t)ix < g->shared->count) {

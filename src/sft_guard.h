@@ -94,13 +94,12 @@ struct sft_recovery {
  * "/proc".  Returns 0, or -1 with err set. */
 int sft_guard_recover(const char *procdir, struct sft_recovery *out, struct sft_error *err);
 
-/* Records a process the caller is about to stop.  Returns its index in
- * the record, or -1 if the record is full (the caller must not stop it).
- * sft_guard_note records it with the guard alone, and sft_guard_flush
- * then writes entries [from, to) to the file freezethaw --recover reads
- * (nothing for a guard NULL or not armed), in one write: for a group of stops, before the first of them is sent
- * (1000 processes: one write instead of 1000, 1.0 ms here). */
-long sft_guard_record(struct sft_guard *g, pid_t pid, unsigned long long starttime);
+/* Records a process the caller is about to stop with the guard.  Returns
+ * its index in the record, or -1 if the record is full (the caller must
+ * not stop it).  sft_guard_flush then writes entries [from, to) to the
+ * file freezethaw --recover reads (nothing for a guard NULL or not
+ * armed), in one write: for a group of stops, before the first of them is
+ * sent (1000 processes: one write instead of 1000, 1.0 ms here). */
 long sft_guard_note(struct sft_guard *g, pid_t pid, unsigned long long starttime);
 void sft_guard_flush(struct sft_guard *g, long from, long to);
 
