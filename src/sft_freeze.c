@@ -68,6 +68,7 @@ struct freezer {
     struct sft_pidlist seen;   /* the same, to empty the set              */
     int seen_failed;           /* out of memory for them: no stops on sight */
     struct sft_guard *guard;
+    int guard_answered;        /* sft_guard_answered said so: no more polls */
     pid_t guard_middle;        /* skipped until the guard is armed        */
     const sigset_t *abort_on;
     struct sft_pidset cgfrozen;/* held by a frozen cgroup: count as frozen */
@@ -422,22 +423,26 @@ static int arm_guard_first(struct freezer *f)
  * and notes it with the guard (the caller writes the recovery record).
  * The pidfd names this process from now on, whatever becomes of its pid;
  * it is opened before the stop is sent, and the process enters the token
- * and the guard's record before it too.  0, or -1 with f->err set (p is
- * then in the token, unless the token could not take it). */
+ * and the guard's record before it too.  0, or -1 with f->err set and p
+ * not in the token (never signalled, it must not be continued). */
 static int enter_token(struct freezer *f, struct sft_proc *p, int fd)
 {
+    const char *why = "out of memory";
+
     if (sft_token_add_known(f->token, p->pid, p->starttime, fd) != 0) {
         if (fd >= 0)
             close(fd);
-        return sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "out of memory");
+        return sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, why);
     }
     sft_pidset_add(&f->held, p->pid);
-    if (sft_pidmap_put(&f->held_index, p->pid, f->token->npids - 1) != 0)
-        return sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "out of memory");
-    p->guard_ix = f->guard ? sft_guard_note(f->guard, p->pid, p->starttime) : -1;
-    if (f->guard && p->guard_ix < 0)
-        return sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, "the guard's record is full");
-    return 0;
+    if (sft_pidmap_put(&f->held_index, p->pid, f->token->npids - 1) == 0) {
+        p->guard_ix = f->guard ? sft_guard_note(f->guard, p->pid, p->starttime) : -1;
+        if (!f->guard || p->guard_ix >= 0)
+            return 0;
+        why = "the guard's record is full";
+    }
+    sft_token_drop_last(f->token);   /* closes its pidfd */
+    return sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, why);
 }
 
 /* What deliver_stop does with the token's entry of a process gone: none
@@ -494,8 +499,6 @@ static long enter_group(struct freezer *f, struct sft_proc *procs, size_t *idx, 
         }
         if ((rc = enter_token(f, p, fd)) == 0)
             idx[entered++] = idx[i];
-        else if (f->token->npids && f->token->pids[f->token->npids - 1] == p->pid)
-            sft_token_drop_last(f->token);   /* never signalled */
     }
     if (rc != 0) {
         for (i = 0; i < entered; i++)
@@ -874,7 +877,8 @@ static int stop_on_sight(void *ctx, struct sft_proc *p)
      * for it in the middle of the first scan (100 processes: 0.6-0.9 ms of
      * a 5 ms freeze); the round after the scan stops what it leaves. */
     if (f->expired || f->sight_failed || f->seen_failed || !first_pass(f, p)
-        || (f->guard && !sft_guard_answered(f->guard)) || kill(p->pid, 0) != 0)
+        || (f->guard && !f->guard_answered && !(f->guard_answered = sft_guard_answered(f->guard)))
+        || kill(p->pid, 0) != 0)
         return 0;
     if (!f->sight_pass_open) {
         if (sft_token_new_pass(f->token) != 0) {
