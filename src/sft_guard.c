@@ -38,8 +38,14 @@
  * child the caller forked may hold the release pipe open. */
 #define GUARD_TICK_MS 100
 
-/* How many 1 ms waits for the caller's own previous guard to go. */
+/* How many 1 ms waits for a lock another guard holds: for the caller's
+ * own previous guard, or for one whose caller has died (it continues what
+ * that caller stopped, then goes), and for any other holder, which may be
+ * on its way out after its caller's thaw.  Failing at once made a freeze
+ * right after another's end fail under load, "another freeze is in
+ * progress" though none was. */
 #define LOCK_RETRIES 2000
+#define LOCK_HANDOVER_RETRIES 100
 
 /* How many 20 us waits for the middle process to exit before a freeze
  * asked for at the start begins without it: it exits at once, in 0.1 ms
@@ -103,7 +109,10 @@ struct sft_guard_shared {
                                      or before carrying out 'T': a guard
                                      that is stuck; or before freezing
                                      until SIGUSR1 comes ('f'): a slow
-                                     one                               */
+                                     one; or before continuing all once
+                                     the caller died ('U'), or before
+                                     exiting after a thaw ('R'): a guard
+                                     slow to let go of the lock        */
     long stall_ms;
     long linger_ms;               /* tests only (FREEZETHAW_TEST_MIDDLE_LINGER_MS,
                                      t/46): the program's middle process
@@ -368,6 +377,24 @@ static void undo_all(struct sft_guard_shared *s, struct held *h)
         continue_all(s);
 }
 
+/* How long to wait for a lock held for holder_caller (see LOCK_RETRIES).
+ * A guard on its way out of its caller's last freeze holds it for a tick;
+ * one whose caller died holds it while it continues everything. */
+static size_t lock_retries(const struct sft_guard_shared *s, pid_t holder_caller)
+{
+    if (holder_caller == s->caller || sft_lock_holder_gone(s->procdir, holder_caller))
+        return LOCK_RETRIES;
+    return LOCK_HANDOVER_RETRIES;
+}
+
+/* The caller has thawed: the guard's work is done. */
+static void released(const struct sft_guard_shared *s)
+{
+    if (s->stall_cmd == 'R')
+        sft_sleep_us(s->stall_ms * 1000L);   /* t/40 only: slow to go */
+    _exit(0);
+}
+
 /* Carries out the caller's command ('F' freeze, 'T' thaw) and replies. */
 static void run_command(struct sft_guard_shared *s, struct held *h, char cmd, int reply_fd)
 {
@@ -447,14 +474,10 @@ static void guard_main(struct sft_guard_shared *s, struct sft_boost *boost, int 
     if (s->stall_cmd == 'S')
         sft_sleep_us(s->stall_ms * 1000L);   /* t/40 only: a guard that never arms */
 
-    /* A lock held for this very caller belongs to the guard of its last
-     * freeze, released and on its way out (it may take a tick to notice):
-     * wait for it a little rather than fail. */
     for (i = 0;; i++) {
         sft_error_init(&err);
         lock_fd = sft_lock_take(s->procdir, s->caller, &err);
-        if (lock_fd >= 0 || err.notes.n != 2 || err.notes.v[0].pid != s->caller
-            || i >= LOCK_RETRIES)
+        if (lock_fd >= 0 || err.notes.n != 2 || i >= lock_retries(s, err.notes.v[0].pid))
             break;
         sft_error_free(&err);
         sft_sleep_us(1000);
@@ -502,7 +525,7 @@ static void guard_main(struct sft_guard_shared *s, struct sft_boost *boost, int 
         char buf[16];
 
         if (state == G_RELEASED)
-            _exit(0);
+            released(s);
         if (s->max_frozen > 0 && state == G_ARMED) {
             double left = s->started + s->max_frozen - sft_now();
             if (left <= 0) {
@@ -544,10 +567,12 @@ static void guard_main(struct sft_guard_shared *s, struct sft_boost *boost, int 
             gone = 1;
         state = load_state(s);
         if (state == G_RELEASED)
-            _exit(0);
+            released(s);
         if (gone) {
             /* The caller died, or exec'd, without releasing: nobody else
              * will thaw (or finish thawing). */
+            if (s->stall_cmd == 'U')
+                sft_sleep_us(s->stall_ms * 1000L);   /* t/40 only: slow to recover */
             if (cas_state(s, G_ARMED, G_FIRED) || cas_state(s, G_THAWING, G_FIRED))
                 undo_all(s, &h);
             if (s->record_path[0])
@@ -643,10 +668,10 @@ int sft_guard_program_main(int argc, char **argv)
  * the guard and its program read no environment. */
 static void read_test_knobs(struct sft_guard_shared *s)
 {
-    const char *stall = getenv("FREEZETHAW_TEST_GUARD_STALL");   /* "S:ms", "F:ms", "f:ms", "T:ms": t/40, t/50 */
+    const char *stall = getenv("FREEZETHAW_TEST_GUARD_STALL");   /* "S:ms", "F:ms", "f:ms", "T:ms", "U:ms", "R:ms": t/40, t/50 */
     const char *linger = getenv("FREEZETHAW_TEST_MIDDLE_LINGER_MS");   /* t/46 */
 
-    if (stall && stall[0] && strchr("SFfT", stall[0]) && stall[1] == ':') {
+    if (stall && stall[0] && strchr("SFfTUR", stall[0]) && stall[1] == ':') {
         s->stall_cmd = stall[0];
         s->stall_ms = atol(stall + 2);
     }

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #endif
 #include "sft_lock.h"
+#include "sft_procstat.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -122,4 +123,18 @@ int sft_lock_take(const char *procdir, pid_t caller, struct sft_error *err)
         /* The lock is held; the holder's name is only a courtesy. */
     }
     return fd;
+}
+
+int sft_lock_holder_gone(const char *procdir, pid_t caller)
+{
+    char path[256];
+    struct sft_stat st;
+
+    if (caller <= 0)
+        return 0;   /* unknown: not known to be gone */
+    snprintf(path, sizeof path, "%s/%ld/stat", procdir, (long)caller);
+    if (sft_stat_read(path, &st) != 0)
+        return errno == ENOENT || errno == ESRCH;
+    /* A leader that exited before its other threads shows Z too. */
+    return sft_state_is_dead(st.state) && st.num_threads <= 1;
 }

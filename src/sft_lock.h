@@ -20,6 +20,12 @@
  * be made. */
 int sft_lock_take(const char *procdir, pid_t caller, struct sft_error *err);
 
+/* Whether the freezing process a holder of the lock names (caller, as
+ * sft_lock_take notes it) is gone: no such process in procdir, or one
+ * that has exited and waits to be reaped.  Its guard is then continuing
+ * what it stopped, and lets go of the lock once done. */
+int sft_lock_holder_gone(const char *procdir, pid_t caller);
+
 /* The path, beside the lock, of the record a freeze by caller keeps of the
  * processes it stopped: for recovery should the caller and its guard both
  * die (see sft_guard_recover).  Returns 0, or -1 if no directory for it. */

@@ -224,12 +224,59 @@ for my $how ('the program', 'a fork') {
         sleep 60;
     }, freeze => { exclude => \@all });
     my $said = read_until($r, qr/^pids .*\n/m);
-    like($said, qr/^frozen \d+/, "guard from $how, nothing to stop: the freeze succeeds");
+    like($said, qr/^frozen \d+/, "guard from $how, nothing to stop: the freeze succeeds") or diag($said);
     my ($pids, $wait) = $said =~ /^pids (\d+) wait (-?\d+)/m;
     is($pids, 0, '... with an empty token');
     is($wait, -1, '... and leaves the caller no child');
     my $t = eval { Sys::FreezeThaw::freeze() };
     like($@, qr/^another freeze is in progress/, '... and it holds the lock');
+    Sys::FreezeThaw::thaw($t) if $t;
+    kill KILL => $pid;
+    waitpid $pid, 0;
+}
+
+# 4d. The lock passes from one freeze to the next without an "another
+# freeze is in progress" in between.  A freezer killed while frozen: its
+# guard continues what it froze, then lets go of the lock, and a freeze
+# started meanwhile waits for that (up to 2 s) rather than fail; the knob
+# makes the guard sleep 0.5 s first ('U').  A guard slow to exit after its
+# caller's thaw ('R', 0.05 s here) keeps the next freeze waiting too.
+{
+    my ($pid, $r);
+    {
+        local $ENV{FREEZETHAW_TEST_GUARD_STALL} = 'U:500';
+        ($pid, $r) = freezer(sub { sleep 60 });
+    }
+    my ($guard) = read_line($r) =~ /^frozen (\d+)/;
+    ok($guard, 'a freezer whose guard recovers late has frozen');
+    kill KILL => $pid;
+    waitpid $pid, 0;
+    my $t0 = time;
+    my $t = eval { Sys::FreezeThaw::freeze() };
+    my $took = time - $t0;
+    ok($t, '... killed: the next freeze waits for its guard, and succeeds') or diag($@);
+    cmp_ok($took, '>=', 0.4, '... once that guard has continued everything (it slept 0.5 s first)');
+    my %work = map { $_ => 1 } @work;
+    my @running = map { "$_->[0]/$_->[1] $_->[2]" } grep { $work{ $_->[0] } && $_->[2] !~ /^[Tt]$/ } thread_states();
+    is("@running", '', '... and every thread of the workload halted');
+    Sys::FreezeThaw::thaw($t) if $t;
+    ok(wait_until(sub { !stopped_now() }, $BOUND), '... and runs again after its thaw');
+}
+{
+    my ($pid, $r);
+    {
+        local $ENV{FREEZETHAW_TEST_GUARD_STALL} = 'R:50';
+        ($pid, $r) = freezer(sub {
+            my ($t, $w) = @_;
+            Sys::FreezeThaw::thaw($t);
+            syswrite $w, "thawed\n";
+            sleep 60;
+        });
+    }
+    like(read_until($r, qr/^thawed$/m), qr/^thawed$/m, 'a freezer has thawed, its guard slow to go');
+    my $t = eval { Sys::FreezeThaw::freeze() };
+    ok($t, '... the next freeze at once waits for that guard, and succeeds') or diag($@);
+    frozen_ok("... and stops everything") if $t;
     Sys::FreezeThaw::thaw($t) if $t;
     kill KILL => $pid;
     waitpid $pid, 0;

@@ -585,9 +585,12 @@ set it if that matters).  The same goes for a C<SIGSTOP> to the guard.
 Two freezers would stop each other, and each other's guards, for good.
 The guard takes a lock for the PID namespace (a file in F</run/lock>,
 F</dev/shm> or F</tmp>, named after the namespace) and holds it while it
-lives; a second C<freeze> in the same PID namespace fails at once,
-naming the freezing process and its guard.  A C<freeze> inside a
-C<freezethaw> block fails the same way.
+lives; a second C<freeze> in the same PID namespace fails,
+naming the freezing process and its guard.  It waits for the lock first,
+having stopped nothing: up to 0.1 s, since a guard goes a moment after
+its caller's thaw; up to 2 s if the freezing process has died, while its
+guard continues what it froze.  A C<freeze> inside a C<freezethaw> block
+fails the same way.
 
 =item Signals that arrive while C<freeze> runs
 
@@ -666,8 +669,8 @@ nothing was stopped.  Mount a F</proc> of this namespace.
 
 =item another freeze is in progress in this PID namespace (held by pid N, guard pid M)
 
-Another C<freeze> holds this PID namespace (see L</SAFETY>).  Nothing
-was stopped.
+Another C<freeze> holds this PID namespace, and did not end within
+0.1 s (see L</SAFETY>).  Nothing was stopped.
 
 =item freeze interrupted by SIGxxx; every process it had stopped was continued
 

@@ -341,8 +341,9 @@ sub thawed_ok {
 # Sys::FreezeThaw::freeze(OPTS), in a process other than the last one to
 # freeze: the guard of that freeze holds the namespace's lock until it has
 # exited, a moment after the thaw (or after it thawed for a freezer that
-# was killed), and a freeze meanwhile is refused ("another freeze is in
-# progress"; seen under load).  Tries again for up to 5 seconds.
+# was killed).  A freeze waits for it 0.1 s (2 s when its caller died),
+# which a guard starved by a loaded machine may outlast ("another freeze is
+# in progress").  Tries again for up to 5 seconds.
 sub freeze_when_free {
     my ($opts) = @_;
     my $end = time + 5;
