@@ -201,7 +201,7 @@ MODULE = Sys::FreezeThaw    PACKAGE = Sys::FreezeThaw
 PROTOTYPES: DISABLE
 
 void
-_freeze(SV *exclude, NV timeout, int partial_ok, NV max_frozen, int no_pidfd, int use_ptrace, int tracers, SV *guard_program)
+_freeze(SV *exclude, NV timeout, int partial_ok, NV max_frozen, int no_pidfd, int use_ptrace, int tracers, SV *guard_program, SV *open_token)
   PREINIT:
     AV *ex, *passes, *fb;
     SSize_t i, n;
@@ -234,7 +234,8 @@ _freeze(SV *exclude, NV timeout, int partial_ok, NV max_frozen, int no_pidfd, in
     opts.no_pidfd = no_pidfd;
     opts.tracers = tracers;
     opts.guard_program = SvOK(guard_program) ? SvPV_nolen(guard_program) : NULL;
-    if (sft_window_freeze(w, &opts, max_frozen, use_ptrace, &stats, &err) != 0) {
+    if (sft_window_freeze(w, SvROK(open_token) ? frozen_of(aTHX_ SvRV(open_token)) : NULL,
+                          &opts, max_frozen, use_ptrace, &stats, &err) != 0) {
         free(w);
         sft_freeze_stats_free(&stats);
         croak_core(aTHX_ &err);

@@ -933,7 +933,7 @@ static int arm_guard(struct sft_guard *g, struct sft_error *err)
     if (state == G_BUSY) {
         sft_error_note(err, s->holder_caller, NULL, 0, 0, 0);
         sft_error_note(err, s->holder, NULL, 0, 0, 0);
-        sft_error_set(err, SFT_E_LOCKED, EAGAIN, "another freeze is in progress in this PID namespace");
+        sft_error_set(err, SFT_E_LOCKED, EAGAIN, SFT_LOCK_HELD);
     } else {
         sft_error_set(err, state == G_FAILED ? SFT_E_LOCKED : SFT_E_GUARD,
                       state == G_FAILED ? s->lock_errno : ECHILD,

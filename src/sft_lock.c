@@ -113,7 +113,7 @@ int sft_lock_take(const char *procdir, pid_t caller, struct sft_error *err)
         sft_error_note(err, holder_caller, NULL, 0, 0, 0);
         sft_error_note(err, holder, NULL, 0, 0, 0);
         return sft_error_set(err, SFT_E_LOCKED, saved == EACCES ? EAGAIN : saved,
-                             "another freeze is in progress in this PID namespace");
+                             SFT_LOCK_HELD);
     }
     /* The same width for every pid, so that no longer name is left behind
      * to cut off: ftruncate() took 0.28 ms where /run/lock is on disk

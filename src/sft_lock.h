@@ -13,6 +13,9 @@
 #include <sys/types.h>
 #include "sft_error.h"
 
+/* The message of SFT_E_LOCKED, whoever finds the lock held. */
+#define SFT_LOCK_HELD "another freeze is in progress in this PID namespace"
+
 /* Takes the lock for the PID namespace procdir shows, for the calling
  * process, recording caller as the freezing process.  Returns the open
  * file descriptor holding it, or -1 with err set: SFT_E_LOCKED naming the

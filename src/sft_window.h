@@ -29,7 +29,9 @@ struct sft_window {
     size_t nfallback;
 };
 
-/* Freezes the machine into w (zeroed by the caller): ignores the
+/* Freezes the machine into w (zeroed by the caller), unless open, the
+ * caller's last window if it has one, is not yet thawed: then it fails at
+ * once, as the lock would (SFT_E_LOCKED).  Ignores the
  * job-control stops for the caller, starts the guard, holds the signals
  * that would end the caller while the method runs (the freeze ends when
  * one is pending, and it is delivered on return), and runs the signal or
@@ -37,8 +39,9 @@ struct sft_window {
  * Returns 0 with the window open, or -1 with err set and everything
  * continued, w empty.  stats is filled either way; free it with
  * sft_freeze_stats_free(). */
-int sft_window_freeze(struct sft_window *w, struct sft_freeze_opts *o, double max_frozen,
-                      int use_ptrace, struct sft_freeze_stats *stats, struct sft_error *err);
+int sft_window_freeze(struct sft_window *w, const struct sft_window *open, struct sft_freeze_opts *o,
+                      double max_frozen, int use_ptrace, struct sft_freeze_stats *stats,
+                      struct sft_error *err);
 
 /* Ends the window: continues its processes (through the guard with
  * ptrace) unless the guard did already (max_frozen), releases the guard,

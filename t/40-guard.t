@@ -317,17 +317,21 @@ for my $how ('the program', 'a fork') {
     }
 }
 
-# 5b. A freeze inside a freezethaw block fails the same way, and the outer
-# window goes on.
+# 5b. A freeze inside a freezethaw block fails the same way, at once (it
+# waited 2 s for the lock, as for its caller's guard on its way out, the
+# machine frozen meanwhile), and the outer window goes on.
 {
     my $w = spawn_workload('busy');
-    my ($inner_err, $still_frozen);
+    my ($inner_err, $inner_took, $still_frozen);
     Sys::FreezeThaw::freezethaw {
+        my $t0 = time;
         $inner_err = eval { Sys::FreezeThaw::freeze(); 1 } ? '' : $@;
+        $inner_took = time - $t0;
         $still_frozen = scalar halted_in($w);
     };
     like($inner_err, qr/^another freeze is in progress in this PID namespace \(held by pid $$, guard pid \d+\)/,
          'a nested freeze fails, naming this process as the holder');
+    cmp_ok($inner_took, '<', 1, '... at once');
     ok($still_frozen, 'the outer window goes on');
     is_deeply([ halted_in($w) ], [], 'and ends at its thaw');
     kill_tree($w);

@@ -46,6 +46,10 @@ my @CAUGHT = qw(INT TERM QUIT HUP PIPE ALRM USR1 USR2);
 # What the last freeze in this interpreter did (see last_freeze).
 my $last_report;
 
+# The token of this interpreter's last freeze, weakly: a freeze while it
+# is not yet thawed fails at once (see One freeze at a time in the POD).
+my $open_token;
+
 sub _is_pid {
     my ($v, $min) = @_;
     return defined $v && !ref $v && $v =~ /\A[0-9]+\z/ && $v >= $min && $v <= _PID_MAX;
@@ -103,10 +107,12 @@ sub freeze(;$) {
     my %o = _options(@_);
     my ($token, $report) = eval {
         _freeze($o{exclude}, $o{timeout}, $o{partial_ok} ? 1 : 0, $o{max_frozen} // 0, $_NO_PIDFD ? 1 : 0,
-                $o{method} eq 'ptrace' ? 1 : 0, $_TRACERS, $_GUARD_PROGRAM);
+                $o{method} eq 'ptrace' ? 1 : 0, $_TRACERS, $_GUARD_PROGRAM, $open_token);
     };
     _rethrow($@) unless $token;
     $last_report = $report;
+    $open_token = $token;
+    Scalar::Util::weaken($open_token);
     return $token;
 }
 
@@ -589,8 +595,9 @@ lives; a second C<freeze> in the same PID namespace fails,
 naming the freezing process and its guard.  It waits for the lock first,
 having stopped nothing: up to 0.1 s, since a guard goes a moment after
 its caller's thaw; up to 2 s if the freezing process has died, while its
-guard continues what it froze.  A C<freeze> inside a C<freezethaw> block
-fails the same way.
+guard continues what it froze.  A C<freeze> in the process whose
+freeze is not yet thawed (inside a C<freezethaw> block, say) fails the
+same way, at once.
 
 =item Signals that arrive while C<freeze> runs
 
