@@ -59,9 +59,9 @@ sub cycle_ok {
 {
     my @procs = map { spawn_workload('threads', 4, 'idle') } 1 .. 140;
     my $z = spawn_workload('zombieleader', 4, 'idle');
-    my $idle = 0;
+    my ($idle, $quiet) = (0, 0);
     for my $cycle (1 .. 10) {
-        wait_idle(2);
+        $quiet++ if wait_idle(2);
         my $t = Sys::FreezeThaw::freeze();
         my $r = Sys::FreezeThaw::last_freeze();
         $idle++ unless $r->{realtime};
@@ -73,7 +73,10 @@ sub cycle_ok {
         Sys::FreezeThaw::thaw($t);
         thawed_ok($t, "cycle $cycle: thawed");
     }
-    cmp_ok($idle, '>', 0, "$idle of 10 freezes found the machine idle (their threads read at once)");
+    SKIP: {
+        skip 'the machine never went idle before a freeze: something else keeps its CPUs busy', 1 unless $quiet;
+        cmp_ok($idle, '>', 0, "$idle of 10 freezes found the machine idle (their threads read at once)");
+    }
     kill_tree(@procs, $z);
 }
 

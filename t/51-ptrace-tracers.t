@@ -288,6 +288,7 @@ SKIP: {
         frozen_ok("threaded caller, $how, 130 traced by strace: every thread stopped");
         is(scalar @{ Sys::FreezeThaw::last_freeze()->{signal_fallback} }, 64,
            "threaded caller, $how: stopped with signals (64 listed)");
+        my $contended = Sys::FreezeThaw::last_freeze()->{realtime};
         my $before = $next_pid->();
         Sys::FreezeThaw::thaw($t);
         my $taken = $next_pid->() - $before - 1;
@@ -297,7 +298,13 @@ SKIP: {
                 cmp_ok($taken, '>=', 1, "threaded caller, $how: its thaw spread (pids taken: $taken)");
             }
         } else {
-            is($taken, 0, "threaded caller, $how: its thaw started no thread (pids taken: $taken)");
+          SKIP: {
+                # After a freeze that found the CPUs contended, the caller's
+                # own thaw may start a thread to find itself a CPU (sft_crowd).
+                skip 'the CPUs were contended: the caller\'s thaw may start a thread of its own', 1
+                    if $contended;
+                is($taken, 0, "threaded caller, $how: its thaw started no thread (pids taken: $taken)");
+            }
         }
         ok(wait_until(sub { !halted_in(@pids) }, 3), "threaded caller, $how: thawed");
     }

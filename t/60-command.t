@@ -178,8 +178,8 @@ sub record_diag {
 
 # --recover: the freezing process and its guard both killed.  A small
 # tree among the processes: its children are stopped as one group, whose
-# record is written in one go (sft_guard_flush); every process recorded
-# must be continued.
+# record is written in one go (sft_guard_flush); every process stopped
+# must be recorded, and every one recorded continued.
 ($rc, $out) = ft('--recover');
 is($rc, 0, '--recover with nothing to recover: 0');
 like($out, qr/nothing to do/, '... says so');
@@ -191,13 +191,12 @@ like($out, qr/nothing to do/, '... says so');
     if (!$child) {
         close $r;
         my $t = Sys::FreezeThaw::freeze({ exclude => [getppid()] });
-        syswrite $w, Sys::FreezeThaw::last_freeze()->{guard_pid} . "\n";
+        syswrite $w, Sys::FreezeThaw::last_freeze()->{guard_pid} . ' ' . scalar(map { @$_ } @$t) . "\n";
         sleep 60;
         exit 0;
     }
     close $w;
-    my $guard = <$r>;
-    chomp $guard;
+    my ($guard, $stopped) = split ' ', <$r> // '';
     kill KILL => $guard, $child;
     waitpid $child, 0;
     sleep 0.2;
@@ -207,7 +206,9 @@ like($out, qr/nothing to do/, '... says so');
     is($rc, 0, '--recover: 0');
     like($out, qr/continued [1-9]\d* of the \d+ processes recorded/, '--recover: says what it continued');
     my ($continued, $recorded) = $out =~ /continued (\d+) of the (\d+) processes recorded/;
-    ok(defined $recorded && $continued == $recorded, '... every one recorded') or diag($out);
+    ok(defined $recorded && $continued == $recorded && $recorded == $stopped,
+       "... every one of the $stopped it stopped was recorded") or diag($out);
+    unlike($out, qr/the others/, '... and it does not speak of others');
     ok(wait_until(sub { !halted_in($idle, $busy, @tree) }, 3), '--recover: everything runs again');
     kill_tree($tree);
     ($rc, $out) = ft('--recover');
