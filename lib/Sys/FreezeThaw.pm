@@ -676,8 +676,9 @@ nothing was stopped.  Mount a F</proc> of this namespace.
 
 =item another freeze is in progress in this PID namespace (held by pid N, guard pid M)
 
-Another C<freeze> holds this PID namespace, and did not end within
-0.1 s (see L</SAFETY>).  Nothing was stopped.
+Another C<freeze> holds this PID namespace and did not let go within
+0.1 s (2 s if its freezing process has died), or this process's own
+freeze is not yet thawed (see L</SAFETY>).  Nothing was stopped.
 
 =item freeze interrupted by SIGxxx; every process it had stopped was continued
 
