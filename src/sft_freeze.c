@@ -344,14 +344,19 @@ static void forget(struct freezer *f, pid_t pid)
  * waiting for a CPU, behind every process not stopped yet: with 1000 busy
  * processes on 2 cores, a busy parent took 0.1 to 1.8 s to be scheduled
  * into its stop, and its children waited for it (at nice -20 still 40 to
- * 80 ms).  It runs at SCHED_FIFO 1 until it has stopped, which it does
+ * 80 ms).  It runs at SCHED_RR 1 until it has stopped, which it does
  * the moment it runs, then gets its own policy back; the guard puts that
  * back should this process die in between.  One that has not stopped
  * within NUDGE_MAX_S is put back too: something else keeps it from
  * stopping (a tracer that swallows its SIGSTOPs, say), and a busy process
- * must not keep a CPU to itself while the freeze waits on.  Only
- * processes at SCHED_OTHER are touched.  Needs CAP_SYS_NICE: without it
- * the first refusal ends the attempts. */
+ * must not keep a CPU to itself while the freeze waits on.  Round-robin,
+ * not FIFO: the freezer, at SCHED_FIFO 1, must get its CPU back to put
+ * it back.  A FIFO process that spun never let a freezer of the same
+ * priority behind it run again, on one CPU (or with one such process per
+ * CPU): the freeze hung past its timeout, and so did the machine (t/26).
+ * A round-robin one goes behind it at the end of its time slice (100 ms
+ * by default).  Only processes at SCHED_OTHER are touched.  Needs
+ * CAP_SYS_NICE: without it the first refusal ends the attempts. */
 #define NUDGE_MAX_S 0.002
 
 static void nudge(struct freezer *f, struct sft_proc *p)
@@ -367,7 +372,7 @@ static void nudge(struct freezer *f, struct sft_proc *p)
     memset(&rt, 0, sizeof rt);
     rt.sched_priority = 1;
     sft_guard_policy(f->guard, p->guard_ix, old);
-    if (sched_setscheduler(p->pid, SCHED_FIFO | SCHED_RESET_ON_FORK, &rt) != 0) {
+    if (sched_setscheduler(p->pid, SCHED_RR | SCHED_RESET_ON_FORK, &rt) != 0) {
         sft_guard_policy(f->guard, p->guard_ix, SFT_GUARD_POLICY_KEPT);
         f->no_nudge = errno == EACCES || errno == EPERM;
         return;

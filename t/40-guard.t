@@ -240,7 +240,8 @@ for my $how ('the program', 'a fork') {
 # guard continues what it froze, then lets go of the lock, and a freeze
 # started meanwhile waits for that (up to 2 s) rather than fail; the knob
 # makes the guard sleep 0.5 s first ('U').  A guard slow to exit after its
-# caller's thaw ('R', 0.05 s here) keeps the next freeze waiting too.
+# caller's thaw ('R', 0.02 s here: well under the 0.1 s a freeze waits for
+# any holder) keeps the next freeze waiting too.
 {
     my ($pid, $r);
     {
@@ -265,7 +266,7 @@ for my $how ('the program', 'a fork') {
 {
     my ($pid, $r);
     {
-        local $ENV{FREEZETHAW_TEST_GUARD_STALL} = 'R:50';
+        local $ENV{FREEZETHAW_TEST_GUARD_STALL} = 'R:20';
         ($pid, $r) = freezer(sub {
             my ($t, $w) = @_;
             Sys::FreezeThaw::thaw($t);

@@ -7,7 +7,7 @@ use Time::HiRes qw(time sleep);
 use Sys::FreezeThaw;
 
 # The freezer runs at SCHED_FIFO while it stops and continues processes,
-# and a process that has not stopped at the first look runs at SCHED_FIFO
+# and a process that has not stopped at the first look runs at SCHED_RR
 # until it has (see PERFORMANCE in the POD).  Whatever happens, every
 # process gets its own policy back: checked here from /proc (field 41 of
 # stat is the policy; 0 is SCHED_OTHER), for every thread.
@@ -52,12 +52,12 @@ for my $method (qw(signal ptrace)) {
         is_deeply([ not_normal($r->{guard_pid}) ], [], "$method cycle $cycle: thawed, the same (the guard, on its way out, aside)");
         is_deeply(caller_scheduling(), $own, "$method cycle $cycle: the caller's nice, CPUs and slice as they were");
     }
-    note("$method: $nudged processes ran at SCHED_FIFO until they stopped, over 20 cycles");
+    note("$method: $nudged processes ran at SCHED_RR until they stopped, over 20 cycles");
     $nudged{$method} = $nudged;
 }
 
 # The freezing process killed at random points, mid-nudge now and then: the
-# guard puts back the policy of a process it held at SCHED_FIFO.
+# guard puts back the policy of a process it held at SCHED_RR.
 for my $round (1 .. 30) {
     my $pid = fork // die;
     if (!$pid) {
@@ -76,7 +76,7 @@ for my $round (1 .. 30) {
 
 SKIP: {
     skip 'only root of the machine may raise priorities', 1 unless $is_root;
-    cmp_ok($nudged{signal}, '>', 0, 'as root: the checks above saw processes that had run at SCHED_FIFO');
+    cmp_ok($nudged{signal}, '>', 0, 'as root: the checks above saw processes that had run at SCHED_RR');
 }
 
 kill_tree(@busy);

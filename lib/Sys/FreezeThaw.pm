@@ -359,7 +359,7 @@ C<stat_reads> counts every thread's.
 =item C<nudged>, C<realtime>
 
 How many processes had not stopped at the first look and ran at
-C<SCHED_FIFO> 1 until they had (only where the caller may raise
+C<SCHED_RR> 1 until they had (only where the caller may raise
 priorities, as root does); each got its own policy back as soon as it
 stopped.  And whether the freezer itself ran at C<SCHED_FIFO> 1 (1) or
 at its own priority (0): it does when the caller may and, as the freeze
@@ -527,8 +527,10 @@ slice, or longer ones, up to 420 in all, where the first did not leave
 the CPU), and moves it for that moment to the CPU where fewest of the
 processes it woke wait (see L</PERFORMANCE>): its slice, nice value and
 CPUs are as they were when C<thaw> returns.  A
-process that has not stopped at the first look runs at C<SCHED_FIFO> 1
-until it has stopped, at most 2 ms, and then gets its own policy back;
+process that has not stopped at the first look runs at C<SCHED_RR> 1
+until it has stopped, at most 2 ms, and then gets its own policy back
+(round-robin: one that spins without stopping goes behind the freezer
+when its time slice ends, even on a machine of one CPU);
 should the freezer die meanwhile, the guard puts it back before it
 continues the process, and C<freezethaw --recover> does where both died.
 
@@ -826,7 +828,9 @@ the original's (603 times with ptrace): the freezer runs at the lowest
 real-time priority while it works when the CPUs are contended as it
 begins (C<realtime> in C<last_freeze>; see L</SAFETY>), and a process
 that has not stopped at the first look runs at that priority until it
-stops, for at most 2 ms (C<nudged>).  Both need C<CAP_SYS_NICE>, which
+stops, for at most 2 ms (C<nudged>; round-robin, so that one that spins
+on without stopping cannot keep the freezer from its CPU for more than
+a time slice).  Both need C<CAP_SYS_NICE>, which
 root has; otherwise nothing changes.  The signal thaw's C<SIGCONT>s take
 under 1 ms; what the caller sees beyond that is its wait, back at normal
 priority, for a CPU among the 1000 processes it woke: 6.0 ms after a
