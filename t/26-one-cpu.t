@@ -41,7 +41,9 @@ for my $method (qw(signal ptrace)) {
         like($err, qr/^unable to stop some processes: $stubborn \($stubborn "workload"/, '... naming it');
         cmp_ok($took, '<', 0.3 + 3, '... within about its timeout') or diag(sprintf '%.1f s', $took);
         ok(wait_until(sub { !halted_in(@all) }, 3), '... and everything runs again');
-        is_deeply([ not_normal() ], [], '... each at its own scheduling policy');
+        # (the freeze's guard, at SCHED_FIFO 1 for itself, may take a moment to go)
+        ok(wait_until(sub { !not_normal() }, 3), '... each at its own scheduling policy')
+            or diag(join ', ', not_normal());
     }
 }
 
@@ -52,7 +54,8 @@ for my $method (qw(signal ptrace)) {
     frozen_ok("$method, one CPU, busy processes: every thread stopped");
     Sys::FreezeThaw::thaw($t);
     thawed_ok($t, "$method: thawed");
-    is_deeply([ not_normal() ], [], '... each at its own scheduling policy');
+    ok(wait_until(sub { !not_normal() }, 3), '... each at its own scheduling policy')
+        or diag(join ', ', not_normal());
 }
 
 kill_tree(@others);

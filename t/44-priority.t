@@ -84,16 +84,19 @@ kill_tree(@busy);
 # A thaw of a crowded machine puts the caller back on the CPU where fewest
 # of the processes it woke wait, for the moment it goes back to its own
 # policy, then gives it back its own CPUs.  Made certain here: every busy
-# process may run on CPU 0 only, and so may the caller while it freezes;
-# before the thaw it may run on all of them again, and stays on CPU 0 until
-# the thaw moves it.  Its CPUs must be all of them after (with the mask
-# left as the move set it: the CPU it moved to alone).
+# process may run on one CPU only (the first the test may use), and so may
+# the caller while it freezes; before the thaw it may run on all of its
+# CPUs again, and stays on that one until the thaw moves it.  Its CPUs
+# must be all of its own after (with the mask left as the move set it:
+# the CPU it moved to alone).
 SKIP: {
     my ($taskset) = grep { -x } map { "$_/taskset" } split /:/, $ENV{PATH} // '';
-    my $cpus = cpus_online();
+    # The CPUs this test may use (all of them, unless it was started
+    # under taskset), and the first of them for the crowd.
+    my $all = status_field('self', 'Cpus_allowed_list') // '';
+    my ($first) = $all =~ /^(\d+)/;
     skip 'only root of the machine may raise priorities', 10 unless $is_root;
-    skip 'needs 2 CPUs and taskset(1)', 10 unless $taskset && $cpus && $cpus >= 2;
-    my $all = '0-' . ($cpus - 1);
+    skip 'needs 2 CPUs it may run on, and taskset(1)', 10 unless $taskset && $all =~ /[-,]/;
     my $pin = sub {
         my ($list, @pids) = @_;
         for my $pid (@pids) {
@@ -103,22 +106,22 @@ SKIP: {
         return 1;
     };
     my @crowd = map { spawn_workload('busy') } 1 .. 30;
-    ok($pin->('0', @crowd), 'the crowd may run on CPU 0 only');
+    ok($pin->($first, @crowd), "the crowd may run on CPU $first only");
     my $before = caller_scheduling();
     for my $method (qw(signal ptrace)) {
         my $elsewhere = 0;
         for my $cycle (1 .. 5) {
-            $pin->('0', $$);
+            $pin->($first, $$);
             my $t = Sys::FreezeThaw::freeze({ method => $method });
             my $fifo = Sys::FreezeThaw::last_freeze()->{realtime};
             $pin->($all, $$);
             Sys::FreezeThaw::thaw($t);
             my $after = caller_scheduling();
-            $elsewhere++ if (split ' ', (_own_stat() =~ /\) (.*)/s)[0])[36] != 0;
-            is_deeply($after, $before, "$method, crowd on CPU 0, cycle $cycle: the caller's CPUs, nice and slice as they were")
+            $elsewhere++ if (split ' ', (_own_stat() =~ /\) (.*)/s)[0])[36] != $first;
+            is_deeply($after, $before, "$method, crowd on CPU $first, cycle $cycle: the caller's CPUs, nice and slice as they were")
                 or diag("the freeze ran at SCHED_FIFO: $fifo");
         }
-        note("$method: the caller ran elsewhere than CPU 0 right after $elsewhere of 5 thaws");
+        note("$method: the caller ran elsewhere than CPU $first right after $elsewhere of 5 thaws");
     }
     kill_tree(@crowd);
 }
