@@ -153,12 +153,22 @@ struct record_header {
 };
 static const char RECORD_MAGIC[8] = "SFTREC1";
 
-static void record_write(int fd, long ix, const struct sft_guard_entry *e)
+/* Writes entries ix..ix+n-1 (at e) to their place in the record. */
+static void record_write(int fd, long ix, const struct sft_guard_entry *e, size_t n)
 {
-    if (fd >= 0 && pwrite(fd, e, sizeof *e, (off_t)(sizeof(struct record_header) + (size_t)ix * sizeof *e))
-                   != (ssize_t)sizeof *e) {
+    size_t len = n * sizeof *e;
+
+    if (fd >= 0 && pwrite(fd, e, len, (off_t)(sizeof(struct record_header) + (size_t)ix * sizeof *e))
+                   != (ssize_t)len) {
         /* Recovery is best effort: the guard is the safety net. */
     }
+}
+
+/* Tests only (FREEZETHAW_TEST_GUARD_STALL): sleeps at the point `at`. */
+static void test_stall(const struct sft_guard_shared *s, char at)
+{
+    if (s->stall_cmd == at)
+        sft_sleep_us(s->stall_ms * 1000L);
 }
 
 static int cas_state(struct sft_guard_shared *s, int from, int to)
@@ -390,8 +400,7 @@ static size_t lock_retries(const struct sft_guard_shared *s, pid_t holder_caller
 /* The caller has thawed: the guard's work is done. */
 static void released(const struct sft_guard_shared *s)
 {
-    if (s->stall_cmd == 'R')
-        sft_sleep_us(s->stall_ms * 1000L);   /* t/40 only: slow to go */
+    test_stall(s, 'R');   /* t/40 only: slow to go */
     _exit(0);
 }
 
@@ -407,8 +416,8 @@ static void run_command(struct sft_guard_shared *s, struct held *h, char cmd, in
     /* t/50 only: stuck holding everything, or before letting go, deaf to
      * SIGUSR1, which stays blocked; or slow to start the freeze ('f'),
      * until the caller's SIGUSR1 comes, which the freeze then obeys. */
-    if (s->stall_cmd == 'T' && cmd == 'T')
-        sft_sleep_us(s->stall_ms * 1000L);
+    if (cmd == 'T')
+        test_stall(s, 'T');
     if (s->stall_cmd == 'f' && cmd == 'F') {
         sigset_t usr1;
         long slept;
@@ -423,8 +432,8 @@ static void run_command(struct sft_guard_shared *s, struct held *h, char cmd, in
     } else if (cmd == 'T') {
         ptrace_thaw(h);
     }
-    if (s->stall_cmd == 'F' && cmd == 'F')
-        sft_sleep_us(s->stall_ms * 1000L);
+    if (cmd == 'F')
+        test_stall(s, 'F');
     if (write(reply_fd, &reply, 1) < 0) {
         /* the caller is gone: its loop sees it */
     }
@@ -471,8 +480,7 @@ static void guard_main(struct sft_guard_shared *s, struct sft_boost *boost, int 
     memset(&h, 0, sizeof h);
     sft_token_init(&h.fallback);
     s->guard_pid = getpid();
-    if (s->stall_cmd == 'S')
-        sft_sleep_us(s->stall_ms * 1000L);   /* t/40 only: a guard that never arms */
+    test_stall(s, 'S');   /* t/40 only: a guard that never arms */
 
     for (i = 0;; i++) {
         sft_error_init(&err);
@@ -571,8 +579,7 @@ static void guard_main(struct sft_guard_shared *s, struct sft_boost *boost, int 
         if (gone) {
             /* The caller died, or exec'd, without releasing: nobody else
              * will thaw (or finish thawing). */
-            if (s->stall_cmd == 'U')
-                sft_sleep_us(s->stall_ms * 1000L);   /* t/40 only: slow to recover */
+            test_stall(s, 'U');   /* t/40 only: slow to recover */
             if (cas_state(s, G_ARMED, G_FIRED) || cas_state(s, G_THAWING, G_FIRED))
                 undo_all(s, &h);
             if (s->record_path[0])
@@ -1012,24 +1019,15 @@ long sft_guard_note(struct sft_guard *g, pid_t pid, unsigned long long starttime
 
 void sft_guard_flush(struct sft_guard *g, long from, long to)
 {
-    const struct sft_guard_entry *e;
-    size_t len;
-
-    if (!g || !g->shared || g->record_fd < 0 || from < 0 || to <= from)
-        return;
-    e = &g->shared->entries[from];
-    len = (size_t)(to - from) * sizeof *e;
-    if (pwrite(g->record_fd, e, len, (off_t)(sizeof(struct record_header) + (size_t)from * sizeof *e))
-        != (ssize_t)len) {
-        /* Recovery is best effort: the guard is the safety net. */
-    }
+    if (g && g->shared && from >= 0 && to > from)
+        record_write(g->record_fd, from, &g->shared->entries[from], (size_t)(to - from));
 }
 
 void sft_guard_policy(struct sft_guard *g, long ix, int policy)
 {
     if (g && g->shared && ix >= 0 && (size_t)ix < g->shared->count) {
         __atomic_store_n(&g->shared->entries[ix].policy_to_restore, policy, __ATOMIC_SEQ_CST);
-        record_write(g->record_fd, ix, &g->shared->entries[ix]);
+        record_write(g->record_fd, ix, &g->shared->entries[ix], 1);
     }
 }
 
