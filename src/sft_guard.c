@@ -38,14 +38,16 @@
  * child the caller forked may hold the release pipe open. */
 #define GUARD_TICK_MS 100
 
-/* How many 1 ms waits for a lock another guard holds: for the caller's
- * own previous guard, or for one whose caller has died (it continues what
- * that caller stopped, then goes), and for any other holder, which may be
- * on its way out after its caller's thaw.  Failing at once made a freeze
- * right after another's end fail under load, "another freeze is in
- * progress" though none was. */
-#define LOCK_RETRIES 2000
-#define LOCK_HANDOVER_RETRIES 100
+/* How long a guard waits, polling every 1 ms, for a lock another guard
+ * holds: for the caller's own previous guard, or for one whose caller has
+ * died (it continues what that caller stopped, then goes), and for any
+ * other holder, which may be on its way out after its caller's thaw.
+ * Failing at once made a freeze right after another's end fail under
+ * load, "another freeze is in progress" though none was.  Seconds of the
+ * clock, not a count of polls: on a loaded machine 2000 sleeps of 1 ms
+ * took longer than 2 s, closer to the caller's GUARD_START_WAIT_S. */
+#define LOCK_WAIT_S 2.0
+#define LOCK_HANDOVER_WAIT_S 0.1
 
 /* How many 20 us waits for the middle process to exit before a freeze
  * asked for at the start begins without it: it exits at once, in 0.1 ms
@@ -66,7 +68,7 @@
 
 /* How long the caller waits for a new guard to arm (it takes 1-2 ms; its
  * wait for the caller's previous guard to let go of the lock at most
- * LOCK_RETRIES ms) before it kills it and the freeze fails, nothing
+ * LOCK_WAIT_S) before it kills it and the freeze fails, nothing
  * stopped yet.  The message of start_guard quotes it. */
 #define GUARD_START_WAIT_S 5.0
 
@@ -387,14 +389,14 @@ static void undo_all(struct sft_guard_shared *s, struct held *h)
         continue_all(s);
 }
 
-/* How long to wait for a lock held for holder_caller (see LOCK_RETRIES).
+/* How long to wait for a lock held for holder_caller (see LOCK_WAIT_S).
  * A guard on its way out of its caller's last freeze holds it for a tick;
  * one whose caller died holds it while it continues everything. */
-static size_t lock_retries(const struct sft_guard_shared *s, pid_t holder_caller)
+static double lock_wait(const struct sft_guard_shared *s, pid_t holder_caller)
 {
     if (holder_caller == s->caller || sft_lock_holder_gone(s->procdir, holder_caller))
-        return LOCK_RETRIES;
-    return LOCK_HANDOVER_RETRIES;
+        return LOCK_WAIT_S;
+    return LOCK_HANDOVER_WAIT_S;
 }
 
 /* The caller has thawed: the guard's work is done. */
@@ -449,6 +451,7 @@ static void guard_main(struct sft_guard_shared *s, struct sft_boost *boost, int 
     struct sft_error err;
     sigset_t none;
     size_t i;
+    double lock_since;
     int cfd, lock_fd, sfd;
     char one = 'r';
 
@@ -482,10 +485,10 @@ static void guard_main(struct sft_guard_shared *s, struct sft_boost *boost, int 
     s->guard_pid = getpid();
     test_stall(s, 'S');   /* t/40 only: a guard that never arms */
 
-    for (i = 0;; i++) {
+    for (lock_since = sft_now();;) {
         sft_error_init(&err);
         lock_fd = sft_lock_take(s->procdir, s->caller, &err);
-        if (lock_fd >= 0 || err.notes.n != 2 || i >= lock_retries(s, err.notes.v[0].pid))
+        if (lock_fd >= 0 || err.notes.n != 2 || sft_now() - lock_since >= lock_wait(s, err.notes.v[0].pid))
             break;
         sft_error_free(&err);
         sft_sleep_us(1000);

@@ -283,6 +283,32 @@ for my $how ('the program', 'a fork') {
     waitpid $pid, 0;
 }
 
+# 4e. That wait has an end: a freeze gives up on a holder whose caller
+# died after 2 s, failing as "another freeze is in progress" with nothing
+# of its own stopped, even while that holder's guard has yet to let go
+# (here it sleeps 6 s before it continues everything).  It must not take
+# the lock after the holder lets go: that is after 6 s.
+{
+    my ($pid, $r);
+    {
+        local $ENV{FREEZETHAW_TEST_GUARD_STALL} = 'U:6000';
+        ($pid, $r) = freezer(sub { sleep 60 });
+    }
+    my ($guard) = read_line($r) =~ /^frozen (\d+)/;
+    ok($guard, 'a freezer whose guard recovers very late has frozen');
+    kill KILL => $pid;
+    waitpid $pid, 0;
+    my $t0 = time;
+    my $t = eval { Sys::FreezeThaw::freeze() };
+    my ($err, $took) = ($@, time - $t0);
+    Sys::FreezeThaw::thaw($t) if $t;
+    like($err, qr/^another freeze is in progress in this PID namespace \(held by pid $pid, guard pid $guard\)/,
+         '... killed: the next freeze gives up on its guard, naming the dead holder');
+    cmp_ok($took, '>=', 1.9, '... after waiting 2 s for it');
+    cmp_ok($took, '<', 5.5, '... not until the guard lets go (6 s)');
+    ok(wait_until(sub { !stopped_now() }, 6 + $BOUND), '... and that guard then continues everything');
+}
+
 # 5. One freeze at a time: a second freezer fails at once, naming the holder.
 {
     my $t = Sys::FreezeThaw::freeze();
