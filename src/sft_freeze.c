@@ -62,6 +62,7 @@ struct freezer {
     size_t pidfds_left;        /* descriptors it may still keep as pidfds */
     struct sft_statfds statfds; /* stat files kept open between reads   */
     struct sft_proclist sighted; /* stopped on sight in the last scan     */
+    size_t sight_sent;         /* of them, those whose batch was stopped  */
     int sight_pass_open;       /* the token's last pass holds them        */
     int sight_failed;          /* ENOMEM, EPERM, or -1 (err set): see stop_on_sight */
     struct sft_pidset seen_running; /* running, as read by the last scan  */
@@ -452,9 +453,9 @@ static int enter_token(struct freezer *f, struct sft_proc *p, int fd)
 
 /* What deliver_stop does with the token's entry of a process gone: none
  * (held from an earlier round), or, new in the token, its pid must not
- * stay there, for a newcomer may take it: the entry is dropped (the last
- * one) or forgotten (forget, above). */
-enum { ENTRY_KEEP, ENTRY_DROP_LAST, ENTRY_FORGET };
+ * stay there, for a newcomer may take it: the entry is forgotten (forget,
+ * above). */
+enum { ENTRY_KEEP, ENTRY_FORGET };
 
 /* Sends SIGSTOP to p, which is in the token.  Returns SENT; DENIED (EPERM:
  * noted; it stays in the token, where a SIGCONT to it later is harmless);
@@ -467,9 +468,7 @@ static int deliver_stop(struct freezer *f, struct sft_proc *p, int on_gone)
         sft_error_note(f->err, p->pid, p->comm, p->state, SFT_R_EPERM, EPERM);
         return DENIED;
     }
-    if (on_gone == ENTRY_DROP_LAST)
-        sft_token_drop_last(f->token);
-    else if (on_gone == ENTRY_FORGET)
+    if (on_gone == ENTRY_FORGET)
         forget(f, p->pid);
     return GONE;
 }
@@ -515,18 +514,10 @@ static long enter_group(struct freezer *f, struct sft_proc *procs, size_t *idx, 
     return (long)entered;
 }
 
-/* Sends SIGSTOP to p, adding it to the token first if add is set.  Returns
- * SENT; DENIED; GONE (it exited since the scan: nothing stays in the
- * token); or -1 with f->err set. */
-static int send_stop(struct freezer *f, struct sft_proc *p, int add)
+/* Sends SIGSTOP again to p, which is in the token.  Returns SENT; DENIED;
+ * GONE (it exited: its entry stays); or -1 with f->err set. */
+static int send_stop(struct freezer *f, struct sft_proc *p)
 {
-    if (add) {
-        size_t only = 0;
-        long entered = enter_group(f, p, &only, 1);
-        if (entered <= 0)
-            return entered < 0 ? -1 : GONE;
-        return deliver_stop(f, p, ENTRY_DROP_LAST);
-    }
     if (arm_guard_first(f) != 0)
         return -1;
     if (sft_pidset_has(&f->skip, p->pid))
@@ -553,7 +544,7 @@ static int stop_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
     }
     for (i = 0; i < n; i++) {
         int rc = add ? deliver_stop(f, &procs[idx[i]], ENTRY_FORGET)
-                     : send_stop(f, &procs[idx[i]], 0);
+                     : send_stop(f, &procs[idx[i]]);
         if (rc < 0)
             return -1;
         if (rc == SENT)
@@ -864,15 +855,15 @@ static void forget_seen(struct freezer *f)
 }
 
 /* The scan's hook: a process of the first pass needs no parent confirmed
- * first, and is stopped the moment the scan reads it.  Waiting for the end
- * of the scan let a fork chain (each member forks the next and exits)
- * stay a generation ahead of the freeze round after round.  Those the
- * caller may not signal are left for the round, which names them all. */
+ * first, and is stopped on sight: as soon as the batch of reads it came in
+ * has been looked at (stop_sighted).  Waiting for the end of the scan let
+ * a fork chain (each member forks the next and exits) stay a generation
+ * ahead of the freeze round after round.  Those the caller may not signal
+ * are left for the round, which names them all. */
 static int stop_on_sight(void *ctx, struct sft_proc *p)
 {
     struct freezer *f = ctx;
     struct sft_proc *copy;
-    int rc;
 
     if (!f->seen_failed && sft_pidlist_push(&f->seen, p->pid) == 0)
         sft_pidset_add(&f->seen_running, p->pid);
@@ -898,14 +889,44 @@ static int stop_on_sight(void *ctx, struct sft_proc *p)
         return 0;
     }
     *copy = *p;
-    rc = send_stop(f, copy, 1);
-    if (rc != SENT)
-        f->sighted.n--;
-    if (rc < 0)
-        f->sight_failed = -1;   /* err set: no memory, or no guard */
-    else if (rc == DENIED && !f->partial_ok)
-        f->sight_failed = EPERM;   /* kill(0) passed: it changed credentials since */
     return 1;
+}
+
+/* The scan's other hook, after each batch of reads: the processes taken
+ * on sight in it are entered in the token as one group (their pidfds in a
+ * row, one write of the recovery record: enter_group) and sent their
+ * stops.  One at a time, each with its own write, they took as long as
+ * the round's way, which prepares a whole pass first.  Only those sent a
+ * stop stay in f->sighted, to be waited for. */
+static void stop_sighted(void *ctx)
+{
+    struct freezer *f = ctx;
+    size_t from = f->sight_sent, n = f->sighted.n - from, i, kept = from, *idx;
+    long entered;
+
+    if (!n)
+        return;
+    f->sighted.n = from;   /* refilled below with those sent a stop */
+    if (f->sight_failed || !(idx = malloc(n * sizeof *idx))) {
+        f->sight_failed = f->sight_failed ? f->sight_failed : ENOMEM;
+        return;
+    }
+    for (i = 0; i < n; i++)
+        idx[i] = from + i;
+    entered = enter_group(f, f->sighted.v, idx, n);
+    if (entered < 0)
+        f->sight_failed = -1;   /* err set: no memory, or no guard */
+    for (i = 0; i < (size_t)(entered > 0 ? entered : 0); i++) {
+        /* idx[i] >= kept: an entry moves down, never over one unread */
+        struct sft_proc *p = &f->sighted.v[idx[i]];
+        int rc = deliver_stop(f, p, ENTRY_FORGET);
+        if (rc == SENT)
+            f->sighted.v[kept++] = *p;
+        else if (rc == DENIED && !f->partial_ok)
+            f->sight_failed = EPERM;   /* kill(0) passed: it changed credentials since */
+    }
+    free(idx);
+    f->sighted.n = f->sight_sent = kept;
 }
 
 /* Waits for the processes stopped on sight in the last scan. */
@@ -939,7 +960,8 @@ static int freeze_loop(struct freezer *f, const struct sft_freeze_opts *o)
     struct sft_rescan scans;
     struct sft_proclist again;
     struct sft_proclist *found = &scans.found;
-    struct sft_scan_hook hook = { .take = stop_on_sight, .ctx = f, .statfds = &f->statfds };
+    struct sft_scan_hook hook = { .take = stop_on_sight, .batch_done = stop_sighted, .ctx = f,
+                                  .statfds = &f->statfds };
     long rescan_delay = WAIT_FIRST_US;
     int rc = 0;
 
@@ -957,7 +979,7 @@ static int freeze_loop(struct freezer *f, const struct sft_freeze_opts *o)
             rc = -1;
             break;
         }
-        f->sighted.n = 0;
+        f->sighted.n = f->sight_sent = 0;
         forget_seen(f);
         rc = sft_rescan_next(&scans, f->procdir, &f->skip, &f->held, &hook, f->stats, &deaths, f->err);
         sighted = f->sighted.n;

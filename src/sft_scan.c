@@ -290,6 +290,8 @@ static int read_listed(struct scan *s, const struct sft_pidlist *pids)
             for (k = 0; rc == 0 && !s->unreadable && k < m; k++)
                 rc = read_one(s, pids->v[at + k]);
         }
+        if (rc == 0 && !s->unreadable && s->hook && s->hook->batch_done)
+            s->hook->batch_done(s->hook->ctx);
     }
     free(b);
     return rc;
@@ -353,6 +355,8 @@ int sft_scan_with(const char *procdir, const struct sft_pidset *skip,
         return sft_error_set(err, SFT_E_HIDDEN, s.hidden, "some processes cannot be read");
     if (counts->seen == 0)   /* an empty directory is not a procfs */
         return sft_error_set(err, SFT_E_PROC, ENOENT, "cannot read /proc: no processes listed");
+    if (hook && hook->batch_done)
+        hook->batch_done(hook->ctx);   /* a stream has no batches */
     return 0;
 }
 

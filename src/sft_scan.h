@@ -88,6 +88,10 @@ int sft_scan(const char *procdir, const struct sft_pidset *skip,
  * The freeze stops there, on sight, what may be stopped at once. */
 struct sft_scan_hook {
     int (*take)(void *ctx, struct sft_proc *p);   /* may be NULL */
+    /* Called after each batch of processes read has been looked at, and
+     * once more at the end of a scan that did not fail (may be NULL): the
+     * processes taken in it may be acted on together. */
+    void (*batch_done)(void *ctx);
     void *ctx;
     /* Processes held so that they cannot run, nor fork or die unnoticed
      * (seized with ptrace): passed over unread, counted as held. */

@@ -30,6 +30,36 @@ static int never_ours(void *ctx, pid_t pid)
     return 0;
 }
 
+/* A take hook that takes every child of pid 1, and a batch_done hook that
+ * acts on what was taken since its last call. */
+struct taking {
+    size_t taken, pending, batches, largest, first_at;
+};
+
+static int take_children_of_1(void *ctx, struct sft_proc *p)
+{
+    struct taking *t = ctx;
+
+    if (p->ppid != 1)
+        return 0;
+    t->taken++;
+    t->pending++;
+    return 1;
+}
+
+static void act_on_batch(void *ctx)
+{
+    struct taking *t = ctx;
+
+    if (!t->pending)
+        return;
+    if (!t->batches++)
+        t->first_at = t->taken;
+    if (t->pending > t->largest)
+        t->largest = t->pending;
+    t->pending = 0;
+}
+
 static struct sft_proc *find(struct sft_proclist *l, pid_t pid)
 {
     size_t i;
@@ -198,6 +228,34 @@ int main(void)
         sft_error_free(&e);
         sft_error_init(&e);
         for (pid = 1000; pid < 1300; pid++) {
+            snprintf(path, sizeof path, "%s/%d/stat", root, pid);
+            unlink(path);
+            snprintf(path, sizeof path, "%s/%d", root, pid);
+            rmdir(path);
+        }
+    }
+
+    {
+        /* What a hook takes is handed to batch_done batch by batch, each
+         * batch as soon as it has been looked at, all of it before the
+         * scan returns (the signal freeze stops them there, on sight). */
+        struct taking t = { 0, 0, 0, 0, 0 };
+        struct sft_scan_hook hook = { .take = take_children_of_1, .batch_done = act_on_batch, .ctx = &t };
+        int pid, n = 2 * SFT_READ_BATCH + 100;
+
+        for (pid = 1000; pid < 1000 + n; pid++)
+            fake(pid, "many", "S", 1, 0x400000, 1);
+        sft_error_init(&e);
+        rc = sft_scan_with(root, &skip, NULL, &l, NULL, &c, &hook, &e);
+        ok(rc == 0 && t.taken == (size_t)n + 1, "the hook took every child of pid 1 (%zu)", t.taken);
+        ok(t.pending == 0, "every process taken was handed on before the scan returned");
+        ok(t.batches == 3 && t.largest <= SFT_READ_BATCH,
+           "a batch at a time (%zu batches, the largest %zu)", t.batches, t.largest);
+        ok(t.first_at > 0 && t.first_at <= SFT_READ_BATCH,
+           "the first batch handed on before the next was read (%zu taken then)", t.first_at);
+        sft_error_free(&e);
+        sft_error_init(&e);
+        for (pid = 1000; pid < 1000 + n; pid++) {
             snprintf(path, sizeof path, "%s/%d/stat", root, pid);
             unlink(path);
             snprintf(path, sizeof path, "%s/%d", root, pid);
