@@ -907,8 +907,10 @@ static void stop_sighted(void *ctx)
     if (!n)
         return;
     f->sighted.n = from;   /* refilled below with those sent a stop */
-    if (f->sight_failed || !(idx = malloc(n * sizeof *idx))) {
-        f->sight_failed = f->sight_failed ? f->sight_failed : ENOMEM;
+    if (f->sight_failed)
+        return;   /* the freeze fails: none of them was stopped */
+    if (!(idx = malloc(n * sizeof *idx))) {
+        f->sight_failed = ENOMEM;
         return;
     }
     for (i = 0; i < n; i++)

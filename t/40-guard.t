@@ -242,16 +242,26 @@ for my $how ('the program', 'a fork') {
 # makes the guard sleep 0.5 s first ('U').  A guard slow to exit after its
 # caller's thaw ('R', 0.02 s here: well under the 0.1 s a freeze waits for
 # any holder) keeps the next freeze waiting too.
-{
+
+# Forks a freezer whose guard sleeps $ms before it continues everything
+# once its caller has died ('U'), and kills it once frozen.  Returns the
+# dead freezer's pid and its guard's.
+sub killed_freezer_late_guard {
+    my ($ms, $name) = @_;
     my ($pid, $r);
     {
-        local $ENV{FREEZETHAW_TEST_GUARD_STALL} = 'U:500';
+        local $ENV{FREEZETHAW_TEST_GUARD_STALL} = "U:$ms";
         ($pid, $r) = freezer(sub { sleep 60 });
     }
     my ($guard) = read_line($r) =~ /^frozen (\d+)/;
-    ok($guard, 'a freezer whose guard recovers late has frozen');
+    ok($guard, $name);
     kill KILL => $pid;
     waitpid $pid, 0;
+    return ($pid, $guard);
+}
+
+{
+    killed_freezer_late_guard(500, 'a freezer whose guard recovers late has frozen');
     my $t0 = time;
     my $t = eval { Sys::FreezeThaw::freeze() };
     my $took = time - $t0;
@@ -289,15 +299,7 @@ for my $how ('the program', 'a fork') {
 # (here it sleeps 6 s before it continues everything).  It must not take
 # the lock after the holder lets go: that is after 6 s.
 {
-    my ($pid, $r);
-    {
-        local $ENV{FREEZETHAW_TEST_GUARD_STALL} = 'U:6000';
-        ($pid, $r) = freezer(sub { sleep 60 });
-    }
-    my ($guard) = read_line($r) =~ /^frozen (\d+)/;
-    ok($guard, 'a freezer whose guard recovers very late has frozen');
-    kill KILL => $pid;
-    waitpid $pid, 0;
+    my ($pid, $guard) = killed_freezer_late_guard(6000, 'a freezer whose guard recovers very late has frozen');
     my $t0 = time;
     my $t = eval { Sys::FreezeThaw::freeze() };
     my ($err, $took) = ($@, time - $t0);
