@@ -234,6 +234,11 @@ static int check_halted(struct freezer *f, struct sft_proc *p, const struct sft_
     }
     if (st.starttime != p->starttime)       /* the pid now names another */
         return P_REPLACED;
+    /* Dead and not reaped yet: the count of threads still holds the
+     * leader's own, so 1 means no thread lives (a leader that exited
+     * before its threads shows Z with more). */
+    if ((st.state == 'Z' || st.state == 'X') && st.num_threads <= 1)
+        return P_GONE;
     p->state = st.state;
     p->nthreads = st.num_threads;
     if (sft_pidset_has(&f->cgfrozen, p->pid))
@@ -332,13 +337,8 @@ static void forget(struct freezer *f, pid_t pid)
 {
     size_t ix;
 
-    if (!sft_pidmap_get(&f->held_index, pid, &ix) || !f->token->starttimes)
-        return;
-    if (f->token->pidfds[ix] >= 0) {
-        close(f->token->pidfds[ix]);
-        f->token->pidfds[ix] = -1;
-    }
-    f->token->starttimes[ix] = (unsigned long long)-1;
+    if (sft_pidmap_get(&f->held_index, pid, &ix))
+        sft_token_forget(f->token, ix);
 }
 
 /* A process that has not stopped by the first check after its SIGSTOP is
@@ -612,6 +612,12 @@ static int wait_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
                  * the stop: the stop may have reached it.  Undo that, and
                  * forget the entry; the next scan finds the newcomer. */
                 send_signal(f, p->pid, SIGCONT);
+                forget(f, p->pid);
+                break;
+            case P_GONE:
+                /* It exited (it was on its way out when its stop came):
+                 * nothing to continue, and its pid may come back as a
+                 * newcomer's. */
                 forget(f, p->pid);
                 break;
             case P_HALTED_CG:
@@ -1115,7 +1121,7 @@ int sft_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
         sft_error_free(&ignored);
         sft_token_free(token);
     } else {
-        sft_token_trim(token);
+        sft_token_compact(token);
     }
     sft_boost_end(&boost);
     stats->processes = token->npids;

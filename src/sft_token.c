@@ -123,3 +123,37 @@ void sft_token_trim(struct sft_token *t)
     while (t->npasses && sft_token_pass_start(t, t->npasses - 1) == t->npids)
         t->npasses--;
 }
+
+void sft_token_forget(struct sft_token *t, size_t i)
+{
+    if (!t->starttimes || i >= t->npids)
+        return;
+    if (t->pidfds[i] >= 0) {
+        close(t->pidfds[i]);
+        t->pidfds[i] = -1;
+    }
+    t->starttimes[i] = SFT_TOKEN_FORGOTTEN;
+}
+
+void sft_token_compact(struct sft_token *t)
+{
+    size_t k, i, from = 0, kept = 0, passes = 0;
+
+    for (k = 0; k < t->npasses; k++) {
+        for (i = from; i < t->pass_end[k]; i++) {
+            if (t->starttimes && t->starttimes[i] == SFT_TOKEN_FORGOTTEN)
+                continue;
+            t->pids[kept] = t->pids[i];
+            if (t->starttimes) {
+                t->starttimes[kept] = t->starttimes[i];
+                t->pidfds[kept] = t->pidfds[i];
+            }
+            kept++;
+        }
+        from = t->pass_end[k];
+        if (kept > (passes ? t->pass_end[passes - 1] : 0))
+            t->pass_end[passes++] = kept;
+    }
+    t->npids = kept;
+    t->npasses = passes;
+}

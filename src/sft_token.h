@@ -50,6 +50,19 @@ void sft_token_drop_last(struct sft_token *t);
 /* Drops trailing empty passes. */
 void sft_token_trim(struct sft_token *t);
 
+/* The start time of an entry that names no process any more: its process
+ * exited or was replaced before its stop.  A thaw passes over it (no
+ * process starts at this tick), and its pid may be a newcomer's. */
+#define SFT_TOKEN_FORGOTTEN ((unsigned long long)-1)
+
+/* Marks entry i forgotten and closes its pidfd (a token with identities
+ * only). */
+void sft_token_forget(struct sft_token *t, size_t i);
+
+/* Takes the forgotten entries out, and every pass left empty: what a
+ * finished freeze hands back names each process stopped, once. */
+void sft_token_compact(struct sft_token *t);
+
 static inline size_t sft_token_pass_start(const struct sft_token *t, size_t k)
 {
     return k ? t->pass_end[k - 1] : 0;

@@ -480,6 +480,11 @@ static int collect(struct tracer *t)
                 } else if (ev == 0) {
                     t->tracees->sig[w.tracee] = WSTOPSIG(st);   /* given back at detach */
                 }
+            } else if (r == w.tid && w.tgid == w.tid) {
+                /* The process exited (on its way out when seized): no
+                 * place in the token, and its pid may come back as a
+                 * newcomer's. */
+                sft_pidset_add(&t->died, w.tid);
             }
             /* exited, killed, or no longer ours: nothing to wait for */
             if (!done)
@@ -711,7 +716,7 @@ int sft_tracer_rounds(struct tracer *t, struct sft_rescan *scans, int once)
          * caught.  A process born another tracer thread's is that one's. */
         for (i = 0; rc == 0 && i < nfresh; i++)
             if (!sft_pidset_has(&t->gave_up, fp->v[i].pid) && !sft_pidset_has(&t->theirs, fp->v[i].pid)
-                && !sft_pidset_has(&t->let_go, fp->v[i].pid)) {
+                && !sft_pidset_has(&t->let_go, fp->v[i].pid) && !sft_pidset_has(&t->died, fp->v[i].pid)) {
                 /* Held by us: no later scan needs to read it. */
                 sft_pidset_add(&t->seized, fp->v[i].pid);
                 rc = got_push(t, &fp->v[i]);
@@ -743,6 +748,7 @@ void sft_tracer_free(struct tracer *t)
     sft_pidset_free(&t->let_go);
     sft_pidlist_free(&t->let_go_leaders);
     sft_pidset_free(&t->trapped);
+    sft_pidset_free(&t->died);
     sft_pidset_free(&t->theirs);
 }
 
@@ -773,7 +779,8 @@ int sft_tracer_init(struct tracer *t, const struct tracer *like, unsigned part,
         || sft_pidset_init(&t->seized) != 0 || sft_pidset_init(&t->lone) != 0
         || sft_pidset_init(&t->sighted) != 0 || sft_pidset_init(&t->single) != 0
         || sft_pidset_init(&t->let_go) != 0
-        || sft_pidset_init(&t->trapped) != 0 || sft_pidset_init(&t->theirs) != 0) {
+        || sft_pidset_init(&t->trapped) != 0 || sft_pidset_init(&t->theirs) != 0
+        || sft_pidset_init(&t->died) != 0) {
         sft_tracer_free(t);
         return -1;
     }

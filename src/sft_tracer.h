@@ -61,6 +61,8 @@ struct tracer {
                                      freeze does, or until they die       */
     struct sft_pidset theirs;     /* born the tracee of another tracer
                                      thread: its token entry is that one's */
+    struct sft_pidset died;       /* processes whose exit was collected
+                                     instead of their stop: not in the token */
     struct sft_proclist got;      /* every process seized, children of
                                      fork events after their round's     */
     struct sft_tracees *tracees;

@@ -24,8 +24,13 @@ for my $mode (qw(forkloop forkchain threadloop)) {
             $frozen++;
             # A process caught in D with its stop pending counts as frozen
             # (the report lists it): it stops on its way out of the kernel.
-            my @in_d = map { $_->{pid} } @{ Sys::FreezeThaw::last_freeze()->{counted_frozen} };
+            my $report = Sys::FreezeThaw::last_freeze();
+            my @in_d = map { $_->{pid} } @{ $report->{counted_frozen} };
             my @running = not_halted(@in_d);
+            # Processes that exited during the freeze (a fork loop's
+            # children, a chain's members) leave no pid in the token.
+            is_deeply([ token_strays($t, $report) ], [],
+                      "$mode cycle $cycle: the token names processes stopped, each once");
             ok(!grep({ my $p = $_; !grep { $_->[0] == $p && $_->[2] =~ /^[DTtZ]$/ } thread_states() } @in_d),
                "$mode cycle $cycle: those counted frozen in D are in D, or stopped by now");
             is_deeply(\@running, [], "$mode cycle $cycle: frozen completely")

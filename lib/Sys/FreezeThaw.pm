@@ -293,7 +293,9 @@ frozen, name lookups through a frozen daemon, and so on.
 
 Stops every process as described above and returns a token for C<thaw>:
 an unblessed ARRAY reference of passes, each an ARRAY reference of pids,
-every pid in a later pass than its parent.  The optional HASH reference
+every pid in a later pass than its parent.  Each names a process stopped
+by this freeze, once: a process that exited while the freeze ran (it
+was on its way out when its stop came) is not in it.  The optional HASH reference
 overrides the package variables for this call: C<timeout> (C<$TIMEOUT>),
 C<partial_ok> (C<$PARTIAL_OK>), C<max_frozen> (C<$MAX_FROZEN>),
 C<method> (C<$METHOD>) and C<exclude> (an ARRAY reference, for

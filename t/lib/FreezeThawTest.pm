@@ -28,6 +28,7 @@ our @EXPORT = qw(
     workload built spawn_workload ready_info kill_tree kill_others descendants thread_states
     not_halted first_running halted_in frozen_ok thawed_ok stopped_by_hand wait_until
     not_normal frozen_child snapshot runnable_threads cpus_online wait_idle status_field
+    token_strays
 );
 
 my $NONCE_VAR = 'FREEZETHAW_TEST_NS';
@@ -292,6 +293,25 @@ sub first_running {
         return _describe($t) if !$skip{ $t->[0] } && _runs($t);
     }
     return;
+}
+
+# Right after a freeze, the pids of its token that do not name a process
+# stopped now, or that it names twice: "PID gone", "PID running (state)",
+# "PID twice".  Those the report lists as counted frozen or not stopped
+# are let be.  A process that exited or was replaced before its stop has
+# no place in the token the caller gets.
+sub token_strays {
+    my ($token, $report) = @_;
+    my %let_be = map { $_->{pid} => 1 } map { @{ $report->{$_} || [] } } qw(counted_frozen not_stopped);
+    my (%seen, @strays);
+    for my $pid (map { @$_ } @$token) {
+        push @strays, "$pid twice" if $seen{$pid}++;
+        next if $let_be{$pid};
+        my @threads = map { _thread_state($_) // () } glob "/proc/$pid/task/[0-9]*/stat";
+        my @running = grep { _runs($_) } @threads;
+        push @strays, !@threads ? "$pid gone" : @running ? "$pid running ($running[0][2])" : ();
+    }
+    return @strays;
 }
 
 sub _runs { return $_[0][2] !~ /\A[TtZXx]\z/ && !_exiting($_[0]) }
