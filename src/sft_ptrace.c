@@ -327,6 +327,7 @@ static int freeze_parts(struct tracer *t, struct sft_rescan *scans, const struct
     if (t->parts > 1) {
         int rc;
         start_helpers(t, t->parts);
+        __atomic_store_n(&t->sync->parts, 1 + (int)t->tracees->nhelpers, __ATOMIC_RELEASE);
         rc = sft_tracer_rounds(t, scans, 1);
         if (rc != 0)
             sft_tracer_quit(t);
@@ -342,6 +343,7 @@ int sft_ptrace_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
                       struct sft_freeze_stats *stats, struct sft_error *err)
 {
     struct tracer t, like;
+    struct sft_tracer_sync sync = { 0, 0 };
     struct sft_pidset skip;
     struct sft_rescan scans;
     struct sft_boost boost;
@@ -356,6 +358,7 @@ int sft_ptrace_freeze(const struct sft_freeze_opts *o, struct sft_token *token,
     like.abort_on = o->abort_on;
     like.deadline = start + o->timeout;
     like.quit = &quit;
+    like.sync = &sync;
     like.skip = &skip;
     if (sft_pidset_init(&skip) != 0)
         return sft_error_set(err, SFT_E_NOMEM, ENOMEM, "out of memory");

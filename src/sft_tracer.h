@@ -28,6 +28,13 @@ struct waiting {
     double next_read;   /* not read from /proc before */
 };
 
+/* Shared by the tracer threads of one freeze: none interrupts what it
+ * seized before every part has been read (sft_tracer_rounds). */
+struct sft_tracer_sync {
+    int read;       /* parts whose first read of /proc is done            */
+    int parts;      /* parts started; 0 until the helpers are             */
+};
+
 /* One tracer thread's freeze: what it holds and what it found. */
 struct tracer {
     const char *procdir;
@@ -35,6 +42,7 @@ struct tracer {
     int partial_ok;
     double deadline;
     int *quit;                    /* shared: set when any tracer fails   */
+    struct sft_tracer_sync *sync; /* shared, or NULL                     */
     unsigned part, parts;         /* reads its part: sft_pid_part()      */
     const struct sft_pidset *skip;/* pid 1, the caller, exclusions, us   */
     struct sft_pidset held;       /* processes seized, or given up on    */
@@ -76,12 +84,18 @@ struct tracer {
 };
 
 /* Sets up t for part of the freeze that like describes (its procdir,
- * abort_on, partial_ok, deadline, quit, parts and skip are shared).
+ * abort_on, partial_ok, deadline, quit, sync, parts and skip are shared).
  * Returns 0, or -1 (out of memory; t is then freed). */
 int sft_tracer_init(struct tracer *t, const struct tracer *like, unsigned part,
                     struct sft_tracees *tracees, struct sft_proclist *unseized,
                     struct sft_freeze_stats *stats, struct sft_error *err);
 void sft_tracer_free(struct tracer *t);
+
+/* Counts this part's first read of /proc (which took took seconds) as
+ * done, and waits until every part has done its own, or the quit flag is
+ * set, but not longer than that read took, nor past the deadline: a part
+ * starved of its CPU does not hold the others back for long. */
+void sft_tracer_wait_for_parts(struct tracer *t, double took);
 
 /* Freezes t's part: round after round until a read of /proc finds
  * nothing new, or one round with once.  What it seized goes into t->got,

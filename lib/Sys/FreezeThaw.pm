@@ -880,7 +880,13 @@ traps run on whatever CPU is free.  On 2 cores this took the freeze of
 2.4-3.3 (single runs; the table's are medians under the benchmark's
 load).  Shared by the pid modulo their number instead, processes made
 one after another with 8 threads each (8 pids apart) all fell to one
-thread: 250 of them froze in 26.5-27.5 ms, now 16.3-16.8.
+thread: 250 of them froze in 26.5-27.5 ms, now 16.3-16.8.  No thread
+interrupts what it seized before the others have read their share of
+F</proc> (nor waits longer than its own read took): a process
+interrupted runs into its stop on the CPU it slept on, ahead of a tracer
+thread there still reading, whose read then took 10-13 ms instead of
+6-7.  Waiting took about 0.9 ms (6%) off a freeze of 1000 idle
+processes (medians of 30, 7 runs alternated with the code before).
 
 Where this release is not fast yet: an idle machine freezes only 2.3
 to 2.6 (signal) and 4.0 to 4.3 (ptrace) times faster than with the
