@@ -763,45 +763,46 @@ freeze / thaw as the calling Perl code sees them, measured as root on a
 2-core virtual machine (Linux 6.18, perl 5.36) on 2026-12-06 (the first
 of two full runs that day at this release's code).  The machine's speed
 varies from day to day and within one, the ratios much less: that day a
-read of a stat file took 8.5 and 8.8 microseconds in the two runs,
+read of a stat file took 8.7 and 8.5 microseconds in the two runs,
 against 3.4 in a faster run of 2026-12-05, where the same freezes took
 about three quarters as long.
 
   scenario              procs   signal          ptrace          kill(-1)       cgroup v1      original 0.01
-  flat idle               100    2.9 /   0.5     2.6 /   0.6     2.8 /  0.4     0.5 /  0.4      6.2 /   2.1
-  flat idle              1000   21.9 /   2.7    14.2 /   2.8    30.2 /  4.6     3.7 /  3.1     56.0 /  22.0
-  flat idle             10000  262   /  30     146   /  23     317   / 69      42   / 41      547   / 252
-  flat busy              1000   25.5 /   6.0    17.3 /   44     29   / 4073     3.6 / 4676  10460   / 9503
-  chain idle             1000   30.4 /   6.9    13.6 /   2.8    30.8 /  5.0     4.4 /  3.6    328   /  24.5
-  tree idle (fanout 4)   1365   35.0 /   4.8    19.9 /   4.9    41.3 /  6.7     5.3 /  4.4     77.3 /  29.6
-  8-thread idle           250   23.3 /   2.6    16.7 /   4.7    42.9 /  6.5     9.4 /  7.5     19.9 /  11.3
+  flat idle               100    3.2 /   0.5     3.2 /   0.5     2.9 /  0.5     0.7 /  0.5      6.8 /   2.2
+  flat idle              1000   27.4 /   3.4    12.4 /   2.7    29.2 /  4.2     5.5 /  3.5     55.7 /  23.8
+  flat idle             10000  254   /  26     125   /  23     310   / 62      43   / 42      552   / 235
+  flat busy              1000   26.3 /   9.1    19.4 /  130     30   / 5877     3.8 / 4681  10705   / 9787
+  chain idle             1000   34.7 /   8.5    16.3 /   3.4    32.2 /  4.9     5.2 /  3.5    316   /  27.7
+  tree idle (fanout 4)   1365   31.3 /   3.8    19.5 /   3.6    41.5 /  6.7     5.6 /  4.1     79.0 /  32.8
+  8-thread idle           250   22.2 /   2.5    18.3 /   5.3    44.3 /  6.0     7.6 /  6.0     20.4 /  13.0
 
 The check of each freeze runs in a child process while the caller waits,
 so that the caller's window is as short as the original's, which is
 timed with nothing in it.  Between runs, the medians move by up to a
 half on this machine, and some by more: in the second run of that day
-the signal freeze of 1000 idle processes took 24.2 ms, of 10000 288, of
-the chain 36.2; the original's freeze of 1000 idle processes took 32 to
-62 ms in the full runs so far, its chain 158 to 585 (1252 in one run).
-The signal freeze of the chain varies most: 30.4 and 36.2 ms in the two
-runs, 17.0 and 27.9 in two faster runs of 2026-12-05, 36 to 54 in other
-full runs.
+the signal freeze of 1000 idle processes took 25.3 ms, of 10000 266, of
+the chain 43.9, and the ptrace freeze of 1000 17.9 (12.4 to 19.6 in the
+four full runs of that day); the original's freeze of 1000 idle
+processes took 32 to 65 ms in the full runs so far, its chain 158 to 585
+(1252 in one run).  The signal freeze of the chain varies most: 34.7 and
+43.9 ms in the two runs, 17.0 and 27.9 in two faster runs of 2026-12-05,
+30 to 54 in other full runs.
 Between two repetitions of an idle scenario the benchmark waits until
 no more threads are runnable than there are CPUs: 20 ms after a thaw of
 10000 processes, 5000 to 8000 of them were still on their way back to
 sleep, and the next freeze found a busy machine.
 
 The first freeze a process makes costs about what the later ones do: for
-1000 idle processes 24.3 ms (signal) and 12.1 (ptrace) in the run above,
-23.3 and 12.4 in the second, each in a fresh process as a one-shot
-script or the L<freezethaw> command makes it, against 53.6 and 53.8 for
+1000 idle processes 22.9 ms (signal) and 13.5 (ptrace) in the run above,
+23.7 and 13.5 in the second, each in a fresh process as a one-shot
+script or the L<freezethaw> command makes it, against 53.0 and 53.0 for
 the original (the table's original column is timed that way too).  It used to cost two to three times a
 later one (40 to 60 ms): the kernel grew the process's descriptor table
 step by step while the reads ran from several threads, and each step
 waited for an RCU grace period; the table is now grown once, before
 them.  The guard process starts while the freeze reads F</proc>, and is
 waited for before the first stop (nothing is stopped on sight before it
-has answered): it costs 0.40 to 0.50 ms before the first stop in the
+has answered): it costs 0.40 to 0.46 ms before the first stop in the
 two runs (1.1 to 1.5 before it started during the read).  Much of a
 freeze of 100 processes is that start: the guard program takes 0.7 to 1
 ms from its C<exec> to its C<main> here.
@@ -825,8 +826,8 @@ every signal and end before the call returns (a thread the machine gives
 no CPU before the work is done is left to end by itself); a pass is
 wholly continued before its parents' pass begins.
 
-On a machine full of busy processes a freeze is 410 times faster than
-the original's (603 times with ptrace): the freezer runs at the lowest
+On a machine full of busy processes a freeze is 408 times faster than
+the original's (553 times with ptrace): the freezer runs at the lowest
 real-time priority while it works when the CPUs are contended as it
 begins (C<realtime> in C<last_freeze>; see L</SAFETY>), and a process
 that has not stopped at the first look runs at that priority until it
@@ -835,8 +836,8 @@ on without stopping cannot keep the freezer from its CPU for more than
 a time slice).  Both need C<CAP_SYS_NICE>, which
 root has; otherwise nothing changes.  The signal thaw's C<SIGCONT>s take
 under 1 ms; what the caller sees beyond that is its wait, back at normal
-priority, for a CPU among the 1000 processes it woke: 6.0 ms after a
-signal thaw and 44 after a ptrace thaw in the run above, 6.7 and 71 in
+priority, for a CPU among the 1000 processes it woke: 9.1 ms after a
+signal thaw and 130 after a ptrace thaw in the run above, 8.5 and 34 in
 the second.  It was 62 to 1138 ms in earlier runs, and single thaws up
 to 1.2 s: nearly all the processes a thaw wakes wait on one CPU (they
 stopped there, the freezer holding the other), and the kernel's
@@ -855,19 +856,20 @@ quick return: a freeze that stops each process on the CPU it ran on
 and then the caller waited behind those owed the most CPU, each running
 to a 4 ms tick (median 128 ms in 10 thaws, against 7.4 as it is).
 
-The freeze time per process at 10000 processes is 1.19 (signal) and
-1.03 (ptrace) times that at 1000 in the run above, 1.19 and 0.92 in the
+The freeze time per process at 10000 processes is 0.93 (signal) and
+1.01 (ptrace) times that at 1000 in the run above, 1.05 and 0.78 in the
 second (0.74 to 2.20 with signals over every full run so far; 1.67 in a
 run of the same day where one of the five signal freezes of 10000 found
 the CPUs still contended and ran at C<SCHED_FIFO>).  In a faster run every operation
 cost more per process at 10000 than at 1000 (F<bench/floor.c> on
 2026-12-05: the first read of a stat file 5.7 microseconds against 3.7,
 a read again 5.5 against 2.7, a SIGSTOP 4.3 against 2.7); in these
-slower ones about the same (8.9 against 8.5, 4.9 against 4.1).  A signal freeze
+slower ones about the same or a little more (9.2 against 8.7, 5.1
+against 4.3).  A signal freeze
 grows the caller by about 30 to 140 kB at its peak for 1000 processes
 and 240 to 290 kB for 10000.  The dead man's switch continues 100 frozen
-processes 1.4 to 24 ms after the freezing process is killed (median 4.1
-and 11.8 ms in the two runs, 1.8 and 2.3 in two faster ones).  A caller of 1 GB froze 10
+processes 1.4 to 24 ms after the freezing process is killed (median 7.4
+and 8.6 ms in the two runs, 1.8 and 2.3 in two faster ones).  A caller of 1 GB froze 10
 processes in 1.3 (signal) and 1.6 ms (ptrace), against 47 and 43 ms
 with a guard forked from it (medians of 15): the guard starts from its
 own program (see L</SAFETY>).
@@ -888,14 +890,14 @@ thread there still reading, whose read then took 10-13 ms instead of
 6-7.  Waiting took about 0.9 ms (6%) off a freeze of 1000 idle
 processes (medians of 30, 7 runs alternated with the code before).
 
-Where this release is not fast yet: an idle machine freezes only 2.3
-to 2.6 (signal) and 4.0 to 4.3 (ptrace) times faster than with the
-original in the two runs, and 5.2 to 5.9 (signal) and 2.8 to 3.8
+Where this release is not fast yet: an idle machine freezes only 2.0
+to 2.6 (signal) and 3.7 to 4.5 (ptrace) times faster than with the
+original in the two runs, and 3.4 to 5.0 (signal) and 2.2 to 2.4
 (ptrace) times slower than the cgroup freezer, and a multi-threaded
-machine 0.8 times as fast as with the original with signals and 1.2
-times as fast with ptrace (the original does not wait for threads other
-than the first).  A chain freezes 10.8 and 10.9 (signal) and 24.0 and
-28.6 (ptrace) times faster than the original.  Most of it is F</proc> and the kernel's own work per
+machine 0.8 to 0.9 times as fast as with the original with signals and
+1.0 to 1.1 times as fast with ptrace (the original does not wait for
+threads other than the first).  A chain freezes 9.1 and 5.3 (signal) and
+19.4 and 16.5 (ptrace) times faster than the original.  Most of it is F</proc> and the kernel's own work per
 process.  The signal method reads each process three times (found,
 confirmed stopped, swept at the end), opens a pidfd to signal it, and
 stops it, and each process stopped must itself run to stop; ptrace
@@ -907,37 +909,38 @@ C<make bench> measures what these operations cost on the machine it runs
 on (F<bench/floor.c>: each alone, per process, on the same trees, from
 one thread and from one thread per CPU at once) and prints the least
 time each method could take from them.  In the run above, for 1000 idle
-processes: a stat file's first read 8.5 microseconds (4.1 from two
-threads at once), a read again 4.1, a pidfd 2.0, SIGSTOP 3.7 (1.1 from
-two threads), SIGCONT through the pidfd 3.1 (1.3 from two threads) and
-its close 1.1, seizing, interrupting and collecting a process 5.5 (5.1
-from two threads), a detach 3.2 (1.8 from two threads).  Spread over two
+processes: a stat file's first read 8.7 microseconds (5.1 from two
+threads at once), a read again 4.3, a pidfd 2.0, SIGSTOP 4.8 (1.5 from
+two threads), SIGCONT through the pidfd 4.2 (1.5 from two threads) and
+its close 1.4, seizing, interrupting and collecting a process 6.5 (6.0
+from two threads), a detach 4.5 (2.0 from two threads).  Spread over two
 threads, a signal freeze that opens a pidfd for each process and looks
-at it once before its stop and once after cannot take less than 8.2 ms
-here (ours: 21.9), 6.8 times faster than the original, though that
+at it once before its stop and once after cannot take less than 9.8 ms
+here (ours: 27.4), 5.7 times faster than the original, though that
 leaves out each process's own run into its stop, which a freezer must
-wait for, and the sweep at the end; a signal thaw not less than 1.8 ms
-(ours: 2.7), 12.2 times faster than the original's thaw; a ptrace thaw
-1.8 ms (ours: 2.8), 12.5 times faster; and a ptrace freeze that reads
-each process once (for the order of the token) 9.2 ms (ours: 14.2), 2.5
-times the cgroup freezer's, 5.1 (1.4 times) if it read none.  Of the
+wait for, and the sweep at the end; a signal thaw not less than 2.2 ms
+(ours: 3.4), 10.7 times faster than the original's thaw; a ptrace thaw
+2.0 ms (ours: 2.7), 11.7 times faster; and a ptrace freeze that reads
+each process once (for the order of the token) 11.1 ms (ours: 12.4), 2.0
+times the cgroup freezer's, 6.0 (1.1 times) if it read none.  Of the
 targets this release is measured against for idle machines (6 times
 faster to freeze and 10 times faster to thaw than the original, within
-3 times the cgroup freezer), the ptrace freeze is met in the second run
-(2.8 times the cgroup freezer) and missed in the first (3.8; 2.5 and
-2.8, met, in two faster runs of 2026-12-05); the signal thaw is at 8.1
-and 8.8 times, the ptrace thaw at 7.9 and 7.7, and the signal freeze at
-2.6 and 2.3.  The floors of both thaws meet their targets in both runs
-(12.2 and 11.8 times with signals, 12.5 and 12.4 with ptrace): ours
-take 0.6 to 1.1 ms more (the caller's wait for its CPU once back at
-normal priority, the guard's release, and with ptrace the round trip to
-the guard).  The signal freeze's floor (6.8 and 6.4 times) leaves out
-the sweep's third read of each process and each process's own run into
-its stop.  Of the other targets, both runs met the busy ones (freeze 410
-and 606 times faster, signal thaw 6.0 and 6.7 ms, ptrace freeze 17 and
-17 ms), the memory per process at 10000 (0.2 and 0.5 times that at
-1000) and the signal time per process at 10000 (1.19 and 1.19, for
-1.3), and missed the chain (10.8 and 10.9 times, for 20).
+3 times the cgroup freezer), the ptrace freeze is met in both runs (2.2
+and 2.4 times the cgroup freezer; 2.3 to 4.4 in six full runs earlier
+that day, met in four); the signal thaw is at 7.1 and 6.6 times, the
+ptrace thaw at 9.0 and 5.0, and the signal freeze at 2.0 and 2.6.  The
+floors of both thaws meet their targets in both runs (10.7 and 12.5
+times with signals, 11.7 and 13.3 with ptrace): ours take 0.6 to 2.9 ms
+more (the caller's wait for its CPU once back at normal priority, the
+guard's release, and with ptrace the round trip to the guard).  The
+signal freeze's floor (5.7 and 7.6 times: under the target in the first
+run) leaves out the sweep's third read of each process and each
+process's own run into its stop.  Of the other targets, both runs met
+the busy ones (freeze 408 and 385 times faster, signal thaw 9.1 and 8.5
+ms, ptrace freeze 19 and 24 ms), the memory per process at 10000 (0.6
+and 0.8 times that at 1000) and the time per process at 10000 (signal
+0.93 and 1.05, ptrace 1.01 and 0.78, for 1.3), and missed the chain (9.1
+and 5.3 times, for 20).
 
 Which method: C<ptrace> is the one parents cannot notice (see
 L</METHODS>) and freezes faster in every scenario above; C<signal> (the
