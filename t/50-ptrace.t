@@ -28,6 +28,13 @@ sub strace_busy {
     if (!$tracer) { exec $STRACE, '-f', '-o', $log, workload(), 'busy'; exit 111 }
     wait_until(sub { grep { $_->[3] eq 'workload' && $_->[0] > $tracer && $_->[2] eq 'R' } thread_states() })
         or die "strace's tracee did not start";
+    # Seen running, it may still be starting, stopping at each system call
+    # for strace: a freeze that stops strace there finds it held (t) and
+    # stops it no more (1 freeze in 25-100).  Once its "ready" is written
+    # and its output moved to /dev/null (the last calls) it spins and
+    # makes none.
+    wait_until(sub { open(my $fh, '<', $log) or return; local $/; (<$fh> // '') =~ /write\(1, "ready\\n".*\n.*dup2\(\d+, 1\).*\n.*close\(\d+\)\s+= 0/ })
+        or die "strace's tracee did not get ready";
     return $tracer;
 }
 
