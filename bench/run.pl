@@ -346,8 +346,9 @@ for my $size (sort { $a <=> $b } keys %floor_us) {
         1000 * $fl->{signal_thaw}, $ours->('signal', 1), 1000 * $fl->{ptrace_thaw}, $ours->('ptrace', 1);
     my $chain = result('chain idle', $size, 'signal', 0);
     printf "#   least a signal freeze of a chain of as many can take (the first look spread, then level after\n"
-         . "#   level from one thread: a pidfd, the stop, a look to confirm): %.2f ms (ours %s)\n",
-        1000 * $fl->{chain_freeze}, defined $chain ? sprintf('%.2f', 1000 * $chain) : '-';
+         . "#   level from one thread: a pidfd, the stop, a look to confirm): %.2f ms (ours %.2f)\n",
+        1000 * $fl->{chain_freeze}, 1000 * $chain
+        if defined $chain;
 }
 
 # Issue 6's targets, where this run measured what they need: each with the
