@@ -60,7 +60,9 @@ void sft_token_trim(struct sft_token *t);
 void sft_token_forget(struct sft_token *t, size_t i);
 
 /* Takes the forgotten entries out, and every pass left empty: what a
- * finished freeze hands back names each process stopped, once. */
+ * finished freeze hands back names each process stopped, once.  Only
+ * once the freeze is done: the entries move, and an index into the token
+ * (the freezer's map of pids to entries) no longer holds. */
 void sft_token_compact(struct sft_token *t);
 
 static inline size_t sft_token_pass_start(const struct sft_token *t, size_t k)
