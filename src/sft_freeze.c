@@ -451,16 +451,11 @@ static int enter_token(struct freezer *f, struct sft_proc *p, int fd)
     return sft_error_set(f->err, SFT_E_NOMEM, ENOMEM, why);
 }
 
-/* What deliver_stop does with the token's entry of a process gone: none
- * (held from an earlier round), or, new in the token, its pid must not
- * stay there, for a newcomer may take it: the entry is forgotten (forget,
- * above). */
-enum { ENTRY_KEEP, ENTRY_FORGET };
-
 /* Sends SIGSTOP to p, which is in the token.  Returns SENT; DENIED (EPERM:
  * noted; it stays in the token, where a SIGCONT to it later is harmless);
- * or GONE (it has exited; its entry then as on_gone says). */
-static int deliver_stop(struct freezer *f, struct sft_proc *p, int on_gone)
+ * or GONE (it has exited: its entry is forgotten, for a newcomer may take
+ * its pid, and the token handed back names only processes stopped). */
+static int deliver_stop(struct freezer *f, struct sft_proc *p)
 {
     if (send_signal(f, p->pid, SIGSTOP) == 0)
         return SENT;
@@ -468,8 +463,7 @@ static int deliver_stop(struct freezer *f, struct sft_proc *p, int on_gone)
         sft_error_note(f->err, p->pid, p->comm, p->state, SFT_R_EPERM, EPERM);
         return DENIED;
     }
-    if (on_gone == ENTRY_FORGET)
-        forget(f, p->pid);
+    forget(f, p->pid);
     return GONE;
 }
 
@@ -515,14 +509,15 @@ static long enter_group(struct freezer *f, struct sft_proc *procs, size_t *idx, 
 }
 
 /* Sends SIGSTOP again to p, which is in the token.  Returns SENT; DENIED;
- * GONE (it exited: its entry stays); or -1 with f->err set. */
+ * GONE (it exited: its entry is forgotten, as by deliver_stop); or -1
+ * with f->err set. */
 static int send_stop(struct freezer *f, struct sft_proc *p)
 {
     if (arm_guard_first(f) != 0)
         return -1;
     if (sft_pidset_has(&f->skip, p->pid))
         return GONE;   /* the guard, read before its pid was known */
-    return deliver_stop(f, p, ENTRY_KEEP);
+    return deliver_stop(f, p);
 }
 
 static int wait_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
@@ -543,7 +538,7 @@ static int stop_group(struct freezer *f, struct sft_proc *procs, size_t *idx,
         n = (size_t)entered;
     }
     for (i = 0; i < n; i++) {
-        int rc = add ? deliver_stop(f, &procs[idx[i]], ENTRY_FORGET)
+        int rc = add ? deliver_stop(f, &procs[idx[i]])
                      : send_stop(f, &procs[idx[i]]);
         if (rc < 0)
             return -1;
@@ -927,7 +922,7 @@ static void stop_sighted(void *ctx)
     for (i = 0; i < (size_t)(entered > 0 ? entered : 0); i++) {
         /* idx[i] >= kept: an entry moves down, never over one unread */
         struct sft_proc *p = &f->sighted.v[idx[i]];
-        int rc = deliver_stop(f, p, ENTRY_FORGET);
+        int rc = deliver_stop(f, p);
         if (rc == SENT)
             f->sighted.v[kept++] = *p;
         else if (rc == DENIED && !f->partial_ok)
