@@ -38,6 +38,9 @@ struct sft_freeze_opts {
     int no_pidfd;           /* name processes by start time only (tests)  */
     int tracers;            /* ptrace: threads that seize in parallel; 0:
                                one per CPU, at most SFT_PTRACE_AUTO_TRACERS */
+    int unstarted_helpers;  /* tests only: that many of the tracer threads
+                               above the first, the last ones, are not
+                               started, as when pthread_create fails     */
     const char *guard_program; /* started for the guard (sft_guard.h); NULL:
                                the guard is forked                      */
     struct sft_guard *guard;/* records each process before its stop, and

@@ -119,6 +119,8 @@ struct sft_guard_shared {
     long linger_ms;               /* tests only (FREEZETHAW_TEST_MIDDLE_LINGER_MS,
                                      t/46): the program's middle process
                                      lingers this long after the fork  */
+    int unstarted_helpers;        /* tests only (FREEZETHAW_TEST_UNSTARTED_HELPERS,
+                                     t/51): sft_freeze_opts's          */
     double started, max_frozen;   /* sft_now() seconds                */
     size_t count;                 /* published entries: __atomic      */
     size_t cap;
@@ -290,6 +292,7 @@ static void ptrace_freeze(struct sft_guard_shared *s, struct held *h)
      * pthread_create may take): then one tracer, this thread.  The guard
      * program forked itself, single-threaded: it holds no such lock. */
     o.tracers = s->own_program || s->caller_threads == 1 ? s->tracers : 1;
+    o.unstarted_helpers = s->unstarted_helpers;
     o.procdir = s->procdir;
     o.abort_on = &abort_on;
     exclude = malloc((s->nexclude + SHARED_NOTES + 2) * sizeof *exclude);
@@ -680,6 +683,7 @@ static void read_test_knobs(struct sft_guard_shared *s)
 {
     const char *stall = getenv("FREEZETHAW_TEST_GUARD_STALL");   /* "S:ms", "F:ms", "f:ms", "T:ms", "U:ms", "R:ms": t/40, t/50 */
     const char *linger = getenv("FREEZETHAW_TEST_MIDDLE_LINGER_MS");   /* t/46 */
+    const char *unstarted = getenv("FREEZETHAW_TEST_UNSTARTED_HELPERS");   /* t/51 */
 
     if (stall && stall[0] && strchr("SFfTUR", stall[0]) && stall[1] == ':') {
         s->stall_cmd = stall[0];
@@ -687,6 +691,8 @@ static void read_test_knobs(struct sft_guard_shared *s)
     }
     if (linger)
         s->linger_ms = atol(linger);
+    if (unstarted)
+        s->unstarted_helpers = atoi(unstarted);
 }
 
 /* Reaps the middle process mid and reads the guard's ready byte into

@@ -263,8 +263,9 @@ static int echo_of_another(const struct sft_error *err)
 /* Starts a helper for each part above 0, each on a CPU of its own (a new
  * thread is queued on its creator's CPU, and waited there 1-4 ms while
  * this one scanned; once started it may run anywhere).  A helper that
- * cannot start leaves its part to the sweep. */
-static void start_helpers(struct tracer *t, unsigned parts)
+ * cannot start leaves its part to the sweep; the last `unstarted` are
+ * taken for such (tests only: t/51). */
+static void start_helpers(struct tracer *t, unsigned parts, int unstarted)
 {
     struct sft_tracees *tr = t->tracees;
     cpu_set_t cpus;
@@ -279,7 +280,7 @@ static void start_helpers(struct tracer *t, unsigned parts)
         do
             cpu++;
         while (cpu < CPU_SETSIZE && (!CPU_ISSET((unsigned)cpu, &cpus) || cpu == here));
-        h = helper_start(t, k, cpu < CPU_SETSIZE ? cpu : -1);
+        h = (int)(parts - k) > unstarted ? helper_start(t, k, cpu < CPU_SETSIZE ? cpu : -1) : NULL;
         if (h)
             tr->helpers[tr->nhelpers++] = h;
     }
@@ -326,7 +327,7 @@ static int freeze_parts(struct tracer *t, struct sft_rescan *scans, const struct
     t->parts = tracer_count(o);
     if (t->parts > 1) {
         int rc;
-        start_helpers(t, t->parts);
+        start_helpers(t, t->parts, o->unstarted_helpers);
         __atomic_store_n(&t->sync->parts, 1 + (int)t->tracees->nhelpers, __ATOMIC_RELEASE);
         rc = sft_tracer_rounds(t, scans, 1);
         if (rc != 0)

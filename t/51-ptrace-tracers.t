@@ -86,6 +86,36 @@ for my $n (1, 2, 3, 0) {
        "$what: no thread is traced after the thaw");
 }
 
+# A helper that cannot start (pthread_create failing: no memory, no
+# threads left) leaves its part to the guard's own thread, whose last
+# reads of /proc take every process: nothing is left running or to
+# signals.  (That no part waits for one that never read is by the code:
+# the parts counted are those started; only a clock could see it.)
+# FREEZETHAW_TEST_UNSTARTED_HELPERS (tests only) has that many helpers,
+# the last ones, not started.
+for my $case ([ 3, 1, 2 ], [ 3, 2, 1 ], [ 2, 1, 1 ]) {
+    my ($asked, $unstarted, $want) = @$case;
+    local $Sys::FreezeThaw::_TRACERS = $asked;
+    local $ENV{FREEZETHAW_TEST_UNSTARTED_HELPERS} = $unstarted;
+    my $what = "$asked tracer threads asked, $unstarted of its helpers not started";
+    my $t = Sys::FreezeThaw::freeze({ method => 'ptrace', timeout => 10 });
+    my $r = Sys::FreezeThaw::last_freeze();
+    frozen_ok("$what: every thread stopped");
+    my %tr = tracers_of(map { @$_ } @$t);
+    my %tracers = map { $_ => 1 } values %tr;
+    is(scalar(keys %tracers), $want, "$what: held by the $want that ran")
+        or diag(join ' ', map { "$_:$tr{$_}" } sort keys %tr);
+    is($r->{threads}, $threads, "$what: the report counts every thread");
+    is_deeply([ grep { !$tr{$_} } sort keys %tr ], [], "$what: every thread held by a tracer");
+    is_deeply($r->{signal_fallback}, [], "$what: none left to signals");
+    my %seen;
+    is_deeply([ grep { $seen{$_}++ } map { @$_ } @$t ], [], "$what: no pid twice in the token");
+    Sys::FreezeThaw::thaw($t);
+    thawed_ok($t, "$what: thawed");
+    ok(wait_until(sub { my %now = tracers_of(map { @$_ } @$t); !grep { $_ } values %now }, 3),
+       "$what: no thread is traced after the thaw");
+}
+
 # Processes of 8 threads made one after another take 8 pids each: their
 # pids are 8 apart, and taken modulo the number of tracer threads they all
 # fell to one.  Shared by a hash of the pid, each tracer has a fair part.
