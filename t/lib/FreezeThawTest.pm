@@ -318,7 +318,13 @@ sub _runs { return $_[0][2] !~ /\A[TtZXx]\z/ && !_exiting($_[0]) }
 sub _describe { return "$_[0][0]/$_[0][1] $_[0][2] $_[0][3]" }
 
 # Threads whose scheduling policy (field 41 of stat) is not SCHED_OTHER,
-# other than pid 1's and those of the pids in @except: "pid/tid policy N".
+# other than pid 1's, those of the pids in @except and the dead: "pid/tid
+# policy N" and, for a diag, the thread's state, flags (PF_EXITING: 0x4),
+# parent and name.  A zombie keeps the policy it died with and never runs
+# again: an earlier freeze's guard (SCHED_FIFO, double-forked) waits as
+# one for pid 1 to reap it, which on a busy machine took long enough for
+# the next freeze to see it (t/44 with two busy loops beside it: 1 run in
+# 12 failed so).
 sub not_normal {
     my %skip = map { $_ => 1 } 1, @_;
     my @odd;
@@ -326,9 +332,13 @@ sub not_normal {
         my ($pid, $tid) = $stat =~ m{^/proc/(\d+)/task/(\d+)/};
         next if $skip{$pid};
         my $s = _slurp($stat) // next;
+        my ($comm) = $s =~ /\((.*)\)/s;
         $s =~ s/\A.*\) //s;
-        my $policy = (split ' ', $s)[38] // next;
-        push @odd, "$pid/$tid policy $policy" if $policy != 0;
+        my @f = split ' ', $s;    # $f[0] is field 3, the state
+        my $policy = $f[38] // next;
+        next if $f[0] =~ /\A[ZXx]\z/;
+        push @odd, sprintf('%d/%d policy %d (%s, flags %#x, parent %d, %s)', $pid, $tid, $policy, $f[0],
+                           $f[6], $f[1], $comm // '?') if $policy != 0;
     }
     return @odd;
 }
