@@ -51,11 +51,12 @@ my @work = (spawn_workload({ ready => 40 }, 'tree', 1, 39, 'idle'), spawn_worklo
             spawn_workload({ ready => 13 }, 'tree', 2, 3, 'idle'));
 my $threads = 40 + 4 + 13;
 
-# How many hold the processes, who they are, and that the thaw lets all go.
-for my $n (1, 2, 3, 0) {
-    local $Sys::FreezeThaw::_TRACERS = $n;
-    my $want = $n || min(cpus_allowed(), 4);
-    my $what = $n ? "$n tracer threads asked" : "the default ($want on this machine)";
+# A ptrace freeze of everything, checked against /proc: every thread
+# stopped and held by one of $want tracer threads, the report counting
+# each, no pid twice in the token.  Returns the token, the report and
+# "pid/tid" => TracerPid.
+sub freeze_held_by {
+    my ($what, $want) = @_;
     my $t = Sys::FreezeThaw::freeze({ method => 'ptrace' });
     my $r = Sys::FreezeThaw::last_freeze();
     frozen_ok("$what: every thread stopped");
@@ -63,6 +64,29 @@ for my $n (1, 2, 3, 0) {
     my %tracers = map { $_ => 1 } values %tr;
     is(scalar(keys %tracers), $want, "$what: held by $want tracer threads")
         or diag(join ' ', map { "$_:$tr{$_}" } sort keys %tr);
+    is_deeply([ grep { !$tr{$_} } sort keys %tr ], [], "$what: every thread held by a tracer");
+    is($r->{threads}, $threads, "$what: the report counts every thread");
+    my %seen;
+    is_deeply([ grep { $seen{$_}++ } map { @$_ } @$t ], [], "$what: no pid twice in the token");
+    return ($t, $r, %tr);
+}
+
+# Thaws $t: nothing of it stays stopped or traced.
+sub thaw_let_go {
+    my ($t, $what) = @_;
+    Sys::FreezeThaw::thaw($t);
+    thawed_ok($t, "$what: thawed");
+    ok(wait_until(sub { my %now = tracers_of(map { @$_ } @$t); !grep { $_ } values %now }, 3),
+       "$what: no thread is traced after the thaw");
+}
+
+# How many hold the processes, who they are, and that the thaw lets all go.
+for my $n (1, 2, 3, 0) {
+    local $Sys::FreezeThaw::_TRACERS = $n;
+    my $want = $n || min(cpus_allowed(), 4);
+    my $what = $n ? "$n tracer threads asked" : "the default ($want on this machine)";
+    my ($t, $r, %tr) = freeze_held_by($what, $want);
+    my %tracers = map { $_ => 1 } values %tr;
     is_deeply([ grep { (status_field($_, 'Tgid') // 0) != $r->{guard_pid} } sort keys %tracers ], [],
               "$what: every one a thread of the guard ($r->{guard_pid})");
     my (%by_process, %by_part);
@@ -75,15 +99,9 @@ for my $n (1, 2, 3, 0) {
               "$what: all the threads of a process held by one tracer thread");
     is_deeply([ grep { keys %{ $by_part{$_} } != 1 } sort keys %by_part ], [],
               "$what: one tracer thread for the pids of each part (sft_pid_part)");
-    is($r->{threads}, $threads, "$what: the report counts every thread");
     my $in_token = () = map { @$_ } @$t;
     cmp_ok($r->{stat_reads}, '>=', $in_token, "$what: and every tracer's reads (each process read once at least)");
-    my %seen;
-    is_deeply([ grep { $seen{$_}++ } map { @$_ } @$t ], [], "$what: no pid twice in the token");
-    Sys::FreezeThaw::thaw($t);
-    thawed_ok($t, "$what: thawed");
-    ok(wait_until(sub { my %now = tracers_of(map { @$_ } @$t); !grep { $_ } values %now }, 3),
-       "$what: no thread is traced after the thaw");
+    thaw_let_go($t, $what);
 }
 
 # A helper that cannot start (pthread_create failing: no memory, no
@@ -98,22 +116,9 @@ for my $case ([ 3, 1, 2 ], [ 3, 2, 1 ], [ 2, 1, 1 ]) {
     local $Sys::FreezeThaw::_TRACERS = $asked;
     local $ENV{FREEZETHAW_TEST_UNSTARTED_HELPERS} = $unstarted;
     my $what = "$asked tracer threads asked, $unstarted of its helpers not started";
-    my $t = Sys::FreezeThaw::freeze({ method => 'ptrace', timeout => 10 });
-    my $r = Sys::FreezeThaw::last_freeze();
-    frozen_ok("$what: every thread stopped");
-    my %tr = tracers_of(map { @$_ } @$t);
-    my %tracers = map { $_ => 1 } values %tr;
-    is(scalar(keys %tracers), $want, "$what: held by the $want that ran")
-        or diag(join ' ', map { "$_:$tr{$_}" } sort keys %tr);
-    is($r->{threads}, $threads, "$what: the report counts every thread");
-    is_deeply([ grep { !$tr{$_} } sort keys %tr ], [], "$what: every thread held by a tracer");
+    my ($t, $r) = freeze_held_by($what, $want);
     is_deeply($r->{signal_fallback}, [], "$what: none left to signals");
-    my %seen;
-    is_deeply([ grep { $seen{$_}++ } map { @$_ } @$t ], [], "$what: no pid twice in the token");
-    Sys::FreezeThaw::thaw($t);
-    thawed_ok($t, "$what: thawed");
-    ok(wait_until(sub { my %now = tracers_of(map { @$_ } @$t); !grep { $_ } values %now }, 3),
-       "$what: no thread is traced after the thaw");
+    thaw_let_go($t, $what);
 }
 
 # Processes of 8 threads made one after another take 8 pids each: their
