@@ -238,13 +238,20 @@ sub thread_states {
     return map { _thread_state($_) // () } glob '/proc/[0-9]*/task/[0-9]*/stat';
 }
 
+# One /proc/PID/task/TID/stat: (pid, tid, comm, [fields from the third,
+# the state, on]), or nothing if the thread is gone.
+sub _stat_fields {
+    my ($stat) = @_;
+    my ($pid, $tid) = $stat =~ m{^/proc/(\d+)/task/(\d+)/} or return;
+    my $s = _slurp($stat) // return;
+    my ($comm, $rest) = $s =~ /\A\d+ \((.*)\) (.*)\z/s or return;
+    return ($pid, $tid, $comm, [ split ' ', $rest ]);
+}
+
 # [pid, tid, state, comm, flags] of one /proc/PID/task/TID/stat, or undef.
 sub _thread_state {
-    my ($stat) = @_;
-    my ($pid, $tid) = $stat =~ m{^/proc/(\d+)/task/(\d+)/} or return undef;
-    my $s = _slurp($stat) // return undef;
-    my ($comm, $state, $flags) = $s =~ /\A\d+ \((.*)\) (\S) (?:\S+ ){5}(\d+) /s or return undef;
-    return [ $pid, $tid, $state, $comm, $flags ];
+    my ($pid, $tid, $comm, $f) = _stat_fields($_[0]) or return undef;
+    return defined $f->[6] ? [ $pid, $tid, $f->[0], $comm, $f->[6] ] : undef;
 }
 
 # Every thread of the namespace, one line each: "pid/tid comm state cpu N
@@ -254,10 +261,8 @@ sub _thread_state {
 sub snapshot {
     my @lines;
     for my $stat (glob '/proc/[0-9]*/task/[0-9]*/stat') {
-        my ($pid, $tid) = $stat =~ m{^/proc/(\d+)/task/(\d+)/} or next;
-        my $s = _slurp($stat) // next;
-        my ($comm, $rest) = $s =~ /\A\d+ \((.*)\) (.*)\z/s or next;
-        my @f = split ' ', $rest;    # $f[0] is field 3, the state
+        my ($pid, $tid, $comm, $f) = _stat_fields($stat) or next;
+        my @f = @$f;    # $f[0] is field 3, the state
         my $wchan = _slurp("/proc/$pid/task/$tid/wchan") // '?';
         my $cpus = (_slurp("/proc/$pid/task/$tid/status") // '') =~ /^Cpus_allowed_list:\s*(\S+)/m ? $1 : '?';
         push @lines, sprintf "%d/%d %s %s cpu %s policy %s prio %s cpus %s wchan %s utime %s stime %s\n",
@@ -329,16 +334,12 @@ sub not_normal {
     my %skip = map { $_ => 1 } 1, @_;
     my @odd;
     for my $stat (glob '/proc/[0-9]*/task/[0-9]*/stat') {
-        my ($pid, $tid) = $stat =~ m{^/proc/(\d+)/task/(\d+)/};
-        next if $skip{$pid};
-        my $s = _slurp($stat) // next;
-        my ($comm) = $s =~ /\((.*)\)/s;
-        $s =~ s/\A.*\) //s;
-        my @f = split ' ', $s;    # $f[0] is field 3, the state
-        my $policy = $f[38] // next;
-        next if $f[0] =~ /\A[ZXx]\z/;
-        push @odd, sprintf('%d/%d policy %d (%s, flags %#x, parent %d, %s)', $pid, $tid, $policy, $f[0],
-                           $f[6], $f[1], $comm // '?') if $policy != 0;
+        next if $stat =~ m{^/proc/(\d+)/} && $skip{$1};
+        my ($pid, $tid, $comm, $f) = _stat_fields($stat) or next;
+        my $policy = $f->[38] // next;   # $f->[0] is field 3, the state
+        next if $f->[0] =~ /\A[ZXx]\z/;
+        push @odd, sprintf('%d/%d policy %d (%s, flags %#x, parent %d, %s)', $pid, $tid, $policy, $f->[0],
+                           $f->[6], $f->[1], $comm) if $policy != 0;
     }
     return @odd;
 }
